@@ -1,0 +1,65 @@
+"""diracgan: the Dirac-GAN, simulated.
+
+Real data is a point mass at 0 ∈ R^d, the generator's sample is θ ∈ R^d and the
+discriminator is linear, D(x) = φ·x.  A game is a pair of losses (L_D, L_G); its
+continuous-time dynamics φ' = −∇_φ L_D, θ' = −∇_θ L_G are derived by sympy and integrated
+by scipy.
+
+Public API (imported lazily, so ``import diracgan`` is cheap)::
+
+    from diracgan import make_game, simulate, default_start
+    game = make_game("gp1", lam=0.1)
+    theta0, phi0 = default_start(2)
+    run = simulate(game, theta0, phi0, t_max=40)
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# name -> module that defines it; everything public lives here.
+_API = {
+    "GAMES": "games",
+    "REGULARISERS": "games",
+    "Game": "games",
+    "GameSpec": "games",
+    "Param": "games",
+    "Regulariser": "games",
+    "InputError": "games",
+    "make_game": "games",
+    "get_spec": "games",
+    "compose": "games",
+    "derive": "symbolic",
+    "explicit_field": "symbolic",
+    "VectorField": "fields",
+    "vector_field": "fields",
+    "simulate": "integrate",
+    "solve_batch": "integrate",
+    "Trajectories": "integrate",
+    "Status": "integrate",
+    "METHODS": "integrate",
+    "default_start": "starts",
+    "random_starts": "starts",
+    "load_starts": "starts",
+    "write_trajectories": "io",
+    "phase_figure": "plotting",
+    "save_figure": "plotting",
+}
+
+__all__ = sorted(_API) + ["__version__"]
+
+
+def __getattr__(name: str):
+    try:
+        module = _API[name]
+    except KeyError:
+        raise AttributeError(f"module 'diracgan' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,154 @@
+"""Numeric vector fields: the derived expressions, lambdified once, evaluated on batches.
+
+A :class:`VectorField` turns a :class:`~diracgan.symbolic.Derivation` into two numpy
+functions (field and Jacobian) that take a whole batch of states at once.  The sympy side
+hands over scalar coefficient functions of the invariants (p, a, b) and the parameters; this
+module computes the invariants of every state in the batch, evaluates the coefficients with
+one call, and assembles
+
+    θ' = g_θθ θ + g_θφ φ,   φ' = g_φθ θ + g_φφ φ
+
+and the Jacobian blocks c·I + Σ k_uw u wᵀ (see :mod:`diracgan.symbolic`).  Shapes: θ and φ
+are (..., d); parameters are scalars or arrays broadcastable to the batch shape (...), so a
+parameter grid is evaluated in the same single call.  The state order everywhere is (θ, φ).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+import scipy.special
+
+from .games import GameSpec
+
+__all__ = ["VectorField", "vector_field", "NUMERIC_FUNCTIONS"]
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+NUMERIC_FUNCTIONS = {"sigmoid": scipy.special.expit, "softplus": _softplus}
+"""Numerically stable implementations of the special functions used in losses."""
+
+
+def _lambdify(args, exprs, cse=True):
+    import sympy as sp
+
+    return sp.lambdify(args, exprs, modules=[NUMERIC_FUNCTIONS, "numpy"], cse=cse)
+
+
+def _broadcast(values, shape):
+    """Lambdified lists hold Python scalars for constant entries: make them (shape) arrays."""
+    return [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in values]
+
+
+class VectorField:
+    """The batched numeric field and Jacobian of one game (parameters passed per call).
+
+    Parameters
+    ----------
+    derivation : diracgan.symbolic.Derivation
+    cse : bool
+        Common-subexpression elimination in the generated code (on by default; the tests
+        compare against ``cse=False``).
+    """
+
+    def __init__(self, derivation, cse: bool = True):
+        self.derivation = derivation
+        self.spec: GameSpec = derivation.spec
+        self.n_params = len(derivation.params)
+        self._field = _lambdify(derivation.args, derivation.field_exprs(), cse)
+        self._jacobian = _lambdify(derivation.args, derivation.jacobian_exprs(), cse)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _check_params(self, params: Sequence) -> tuple:
+        params = tuple(params)
+        if len(params) != self.n_params:
+            names = ", ".join(p.name for p in self.spec.params) or "none"
+            raise ValueError(f"{self.spec.name} takes {self.n_params} parameter(s) ({names}), got {len(params)}")
+        return params
+
+    @staticmethod
+    def invariants(theta: np.ndarray, phi: np.ndarray):
+        """(θ·φ, ‖θ‖², ‖φ‖²) of each state: three arrays of the batch shape."""
+        return (
+            np.einsum("...i,...i->...", theta, phi),
+            np.einsum("...i,...i->...", theta, theta),
+            np.einsum("...i,...i->...", phi, phi),
+        )
+
+    def coefficients(self, theta, phi, params=()):
+        """[g_θθ, g_θφ, g_φθ, g_φφ] at each state (arrays of the batch shape)."""
+        theta = np.asarray(theta, dtype=float)
+        phi = np.asarray(phi, dtype=float)
+        p, a, b = self.invariants(theta, phi)
+        params = self._check_params(params)
+        shape = np.broadcast_shapes(p.shape, *(np.shape(x) for x in params))
+        # Singular points give inf/nan here by design; callers test for them.
+        with np.errstate(all="ignore"):
+            return _broadcast(self._field(p, a, b, *params), shape)
+
+    # -- the field -----------------------------------------------------------------------
+    def __call__(self, theta, phi, params=()):
+        """(θ', φ') at states θ, φ of shape (..., d); returns two arrays of that shape."""
+        theta = np.asarray(theta, dtype=float)
+        phi = np.asarray(phi, dtype=float)
+        if theta.shape[-1:] != phi.shape[-1:]:
+            raise ValueError(f"θ and φ must have the same dimension, got {theta.shape} and {phi.shape}")
+        g_tt, g_tp, g_pt, g_pp = (g[..., None] for g in self.coefficients(theta, phi, params))
+        with np.errstate(all="ignore"):
+            return g_tt * theta + g_tp * phi, g_pt * theta + g_pp * phi
+
+    def rhs(self, state, params=()):
+        """The field on stacked states z = (θ, φ) of shape (..., 2d): returns (..., 2d)."""
+        state = np.asarray(state, dtype=float)
+        d = state.shape[-1] // 2
+        dtheta, dphi = self(state[..., :d], state[..., d:], params)
+        return np.concatenate([dtheta, dphi], axis=-1)
+
+    # -- the Jacobian --------------------------------------------------------------------
+    def jacobian(self, theta, phi, params=()):
+        """∂(θ', φ')/∂(θ, φ) at states of shape (..., d): array (..., 2d, 2d)."""
+        theta = np.asarray(theta, dtype=float)
+        phi = np.asarray(phi, dtype=float)
+        p, a, b = self.invariants(theta, phi)
+        params = self._check_params(params)
+        shape = np.broadcast_shapes(p.shape, *(np.shape(x) for x in params))
+        with np.errstate(all="ignore"):
+            c = _broadcast(self._jacobian(p, a, b, *params), shape)
+        theta = np.broadcast_to(theta, shape + theta.shape[-1:])
+        phi = np.broadcast_to(phi, shape + phi.shape[-1:])
+        d = theta.shape[-1]
+        vecs = (theta, phi)
+        eye = np.eye(d)
+        out = np.empty(shape + (2 * d, 2 * d))
+        k = 0
+        with np.errstate(all="ignore"):
+            for i in range(2):          # output block: θ', φ'
+                for j in range(2):      # input block: θ, φ
+                    blk = c[k][..., None, None] * eye
+                    for u in range(2):
+                        for w in range(2):
+                            coef = c[k + 1 + 2 * u + w]
+                            if np.any(coef):
+                                blk = blk + coef[..., None, None] * (vecs[u][..., :, None] * vecs[w][..., None, :])
+                    out[..., i * d:(i + 1) * d, j * d:(j + 1) * d] = blk
+                    k += 5
+        return out
+
+    def rhs_jacobian(self, state, params=()):
+        """The Jacobian on stacked states (..., 2d): returns (..., 2d, 2d)."""
+        state = np.asarray(state, dtype=float)
+        d = state.shape[-1] // 2
+        return self.jacobian(state[..., :d], state[..., d:], params)
+
+
+@lru_cache(maxsize=None)
+def vector_field(spec: GameSpec) -> VectorField:
+    """The :class:`VectorField` of ``spec``, derived and lambdified once per process."""
+    from .symbolic import derive
+
+    return VectorField(derive(spec))

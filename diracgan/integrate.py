@@ -1,0 +1,497 @@
+"""Integration of the continuous-time dynamics, for one start or a batch of starts.
+
+The engine drives scipy's ``OdeSolver`` classes, the same step-by-step engines that
+``scipy.integrate.solve_ivp`` runs (RK23, RK45, DOP853, Radau, BDF, LSODA, or any
+``OdeSolver`` subclass), on all trajectories of a batch at once: the states of the N runs
+are stacked into one vector and the vectorised field evaluates them in a single call per
+stage.  It adds what ``solve_ivp`` cannot do for a batch:
+
+* **Each trajectory keeps its accuracy.**  scipy's error norm is an RMS over all components,
+  so in a joint solve one trajectory's error is diluted by √N.  We divide ``rtol`` and
+  ``atol`` by √N (floored at 100·eps), which guarantees that every trajectory's local error
+  is controlled at least as tightly as when it is integrated alone.
+* **Each trajectory stops on its own.**  After every accepted step the runs whose norm
+  ‖(θ, φ)‖ crossed ``bound`` are stopped at the crossing time (found on the step's dense
+  output) and removed; the others go on.
+* **No NaN poisoning.**  If the field is not finite for some runs of a batch (a singular
+  point: φ = 0 for wgan or gp1, θ = 0 for qp), those runs are split off and integrated
+  alone, where scipy's step control handles non-finite trial stages by shrinking the step;
+  a run whose own state is singular is stopped and reported.  A solver failure in a batch
+  likewise splits the batch, so one bad run cannot stop the others.
+
+The derived Jacobian is passed to the implicit methods (block-diagonal: sparse BSR for
+Radau/BDF, packed banded for LSODA).  Results are a :class:`Trajectories`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import scipy.integrate as si
+import scipy.optimize
+import scipy.sparse
+
+from .games import Game, InputError
+
+__all__ = [
+    "METHODS",
+    "DEFAULT_METHOD",
+    "DEFAULT_RTOL",
+    "DEFAULT_ATOL",
+    "DEFAULT_BOUND",
+    "Status",
+    "Trajectories",
+    "simulate",
+    "solve_batch",
+    "output_times",
+]
+
+METHODS: dict[str, type] = {
+    "RK23": si.RK23,
+    "RK45": si.RK45,
+    "DOP853": si.DOP853,
+    "Radau": si.Radau,
+    "BDF": si.BDF,
+    "LSODA": si.LSODA,
+}
+"""scipy's solvers by name (as ``solve_ivp``'s ``method``)."""
+
+DEFAULT_METHOD = "DOP853"
+DEFAULT_RTOL = 1e-10
+DEFAULT_ATOL = 1e-12
+DEFAULT_BOUND = 1e6
+_EPS = np.finfo(float).eps
+
+
+class Status:
+    """Per-run status codes of a :class:`Trajectories`."""
+
+    FINISHED = 0   #: reached t_max
+    DIVERGED = 1   #: ‖(θ, φ)‖ reached the bound
+    SINGULAR = 2   #: the field is not finite at the run's state (a singular point)
+    FAILED = 3     #: the solver gave up (its message says why)
+
+    NAMES = {0: "finished", 1: "diverged", 2: "singular", 3: "failed"}
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectories:
+    """Integrated trajectories of N runs, sampled at common output times.
+
+    Attributes
+    ----------
+    t : (S,) output times, from 0 to t_max.
+    states : (N, S, 2d) the state (θ, φ) at ``t``; NaN after a run stopped (use
+        :meth:`run` for a run's valid samples, which ends with its final state).
+    t_end : (N,) the time each run ended (t_max if it finished).
+    state_end : (N, 2d) the state at ``t_end``.
+    status : (N,) codes of :class:`Status`; ``messages`` says the same in words.
+    """
+
+    game: Game | None
+    t: np.ndarray
+    states: np.ndarray
+    t_end: np.ndarray
+    state_end: np.ndarray
+    status: np.ndarray
+    messages: tuple[str, ...]
+    method: str
+    rtol: float
+    atol: float
+    bound: float
+    nfev: int = 0
+    options: dict = field(default_factory=dict)
+
+    @property
+    def n_runs(self) -> int:
+        return self.states.shape[0]
+
+    @property
+    def dim(self) -> int:
+        return self.states.shape[-1] // 2
+
+    @property
+    def theta(self) -> np.ndarray:
+        """(N, S, d) θ at the output times (NaN after a stop)."""
+        return self.states[..., : self.dim]
+
+    @property
+    def phi(self) -> np.ndarray:
+        """(N, S, d) φ at the output times (NaN after a stop)."""
+        return self.states[..., self.dim:]
+
+    @property
+    def t_max(self) -> float:
+        return float(self.t[-1])
+
+    @property
+    def ok(self) -> np.ndarray:
+        """(N,) True for runs that reached t_max."""
+        return self.status == Status.FINISHED
+
+    def status_name(self, i: int) -> str:
+        return Status.NAMES[int(self.status[i])]
+
+    def run(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Run ``i``'s valid samples ``(t, z)``, z of shape (S_i, 2d); a stopped run ends
+        with an extra sample at its stopping time."""
+        keep = self.t <= self.t_end[i]
+        t, z = self.t[keep], self.states[i, keep]
+        if self.t_end[i] < self.t_max and (len(t) == 0 or t[-1] < self.t_end[i]):
+            t = np.append(t, self.t_end[i])
+            z = np.vstack([z, self.state_end[i]])
+        return t, z
+
+    def summary(self) -> str:
+        """One line per kind of outcome: ``'500 runs: 498 finished, 2 diverged'``."""
+        counts = {}
+        for s in self.status:
+            counts[Status.NAMES[int(s)]] = counts.get(Status.NAMES[int(s)], 0) + 1
+        parts = ", ".join(f"{n} {k}" for k, n in counts.items())
+        return f"{self.n_runs} run{'s' if self.n_runs != 1 else ''}: {parts}"
+
+
+def output_times(t_max: float, samples: int | None = None, dt: float | None = None) -> np.ndarray:
+    """Output times 0..t_max: ``samples`` evenly spaced, or every ``dt`` (t_max appended
+    when it is not on that grid).  Default 1001 samples."""
+    if not (isinstance(t_max, (int, float, np.floating)) and math.isfinite(t_max) and t_max > 0):
+        raise InputError(f"t-max must be a finite number > 0, got {t_max!r}")
+    if samples is not None and dt is not None:
+        raise InputError("give either --samples or --dt, not both")
+    if dt is not None:
+        if not (math.isfinite(dt) and dt > 0):
+            raise InputError(f"dt must be a finite number > 0, got {dt!r}")
+        n = int(math.floor(t_max / dt * (1 + 1e-12)))
+        if n > 10_000_000:
+            raise InputError(f"dt = {dt:g} gives {n} output times; use a larger dt")
+        t = np.arange(n + 1) * dt
+        if t_max - t[-1] > 1e-12 * t_max:
+            t = np.append(t, t_max)
+        else:
+            t[-1] = t_max
+        return t
+    samples = 1001 if samples is None else samples
+    if int(samples) != samples or samples < 2:
+        raise InputError(f"samples must be a whole number ≥ 2, got {samples!r}")
+    return np.linspace(0.0, float(t_max), int(samples))
+
+
+# ---------------------------------------------------------------------------------------
+# The batch engine
+# ---------------------------------------------------------------------------------------
+
+
+class _NonFinite(Exception):
+    """Raised inside a joint solve when the field is not finite for some runs."""
+
+    def __init__(self, rows):
+        super().__init__(rows)
+        self.rows = rows
+
+
+def _solver_class(method):
+    if isinstance(method, type) and issubclass(method, si.OdeSolver):
+        return method, method.__name__
+    try:
+        return METHODS[method], method
+    except (KeyError, TypeError):
+        raise InputError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}") from None
+
+
+def _bsr_block_diag(blocks: np.ndarray) -> scipy.sparse.bsr_matrix:
+    k, n, _ = blocks.shape
+    return scipy.sparse.bsr_matrix((blocks, np.arange(k), np.arange(k + 1)), shape=(k * n, k * n))
+
+
+def _banded_block_diag(blocks: np.ndarray) -> np.ndarray:
+    """Packed banded storage (LSODA, ``solve_banded``) of a block-diagonal matrix:
+    ``packed[u + i − j, j] = J[i, j]`` with u = l = n − 1."""
+    k, n, _ = blocks.shape
+    r, c = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    packed = np.zeros((2 * n - 1, k * n))
+    cols = (np.arange(k)[:, None, None] * n + c[None]).ravel()
+    rows = np.broadcast_to((n - 1) + r - c, (k, n, n)).ravel()
+    packed[rows, cols] = blocks.ravel()
+    return packed
+
+
+class _Engine:
+    """State of one batch integration (see :func:`solve_batch`); groups of runs are
+    integrated jointly and split or shrunk as runs stop or misbehave."""
+
+    def __init__(self, rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint):
+        self.rhs, self.jac, self.cls = rhs, jac, cls
+        self.method = method_name
+        self.implicit = method_name in ("Radau", "BDF", "LSODA")
+        self.rtol, self.atol, self.bound, self.max_step = rtol, atol, bound, max_step
+        self.singular_hint = singular_hint
+        self.t_eval = t_eval
+        self.t0, self.t_max = float(t_eval[0]), float(t_eval[-1])
+        n_runs, self.n = z0.shape
+        self.states = np.full((n_runs, len(t_eval), self.n), np.nan)
+        self.states[:, 0] = z0
+        self.t_end = np.full(n_runs, self.t_max)
+        self.state_end = z0.copy()
+        self.status = np.full(n_runs, Status.FINISHED)
+        self.messages = [""] * n_runs
+        self.nfev = 0
+
+    # -- outcomes --------------------------------------------------------------------------
+    def stop(self, i, code, t, z, message):
+        self.status[i], self.t_end[i], self.state_end[i], self.messages[i] = code, t, z, message
+        self.states[i, self.t_eval > t] = np.nan
+
+    def stop_singular(self, i, t, z, reason="the field is not finite at"):
+        where = f" ({self.singular_hint})" if self.singular_hint else ""
+        self.stop(i, Status.SINGULAR, t, z,
+                  f"singular: {reason} t = {t:.6g}, state {np.array2string(np.asarray(z), precision=4)}{where}")
+
+    def check_starts(self):
+        z0 = self.state_end
+        with np.errstate(all="ignore"):
+            f0 = self.rhs(z0)
+        for i in range(len(z0)):
+            if not np.all(np.isfinite(z0[i])):
+                self.stop(i, Status.SINGULAR, self.t0, z0[i], "singular: the start is not finite")
+            elif not np.all(np.isfinite(f0[i])):
+                self.stop_singular(i, self.t0, z0[i])
+            elif np.linalg.norm(z0[i]) >= self.bound:
+                self.stop(i, Status.DIVERGED, self.t0, z0[i], f"diverged: the start's norm is ≥ the bound {self.bound:g}")
+
+    # -- the solver of one group -------------------------------------------------------------
+    def make_solver(self, idx, t_start, h0):
+        k, n = len(idx), self.n
+        joint = k > 1
+
+        def fun(t, y):
+            self.nfev += 1
+            with np.errstate(all="ignore"):
+                f = self.rhs(y.reshape(k, n))
+            if joint:
+                bad = ~np.isfinite(f).all(axis=1)
+                if bad.any():
+                    raise _NonFinite(np.flatnonzero(bad))
+            return f.ravel()
+
+        opts = {}
+        if self.implicit and self.jac is not None:
+            lsoda = self.method == "LSODA"
+
+            def jac_fun(t, y):
+                with np.errstate(all="ignore"):
+                    blocks = np.asarray(self.jac(y.reshape(k, n)), dtype=float)
+                # Newton iterations only need an approximate Jacobian; a non-finite entry
+                # (singular point) must not break the linear algebra.
+                blocks = np.nan_to_num(blocks, nan=0.0, posinf=0.0, neginf=0.0)
+                if lsoda and joint:
+                    return _banded_block_diag(blocks)
+                return blocks[0] if k == 1 else _bsr_block_diag(blocks)
+
+            opts["jac"] = jac_fun
+            if self.method == "LSODA" and joint:
+                opts["lband"] = opts["uband"] = n - 1
+        if h0 is not None:
+            opts["first_step"] = min(h0, self.t_max - t_start)
+        # Joint error norm is an RMS over k runs: scale tolerances by 1/sqrt(k) so that
+        # each run's local error is bounded as tightly as in a solo solve.
+        scale = math.sqrt(k)
+        return self.cls(fun, t_start, self.state_end[idx].ravel(), self.t_max,
+                        rtol=max(self.rtol / scale, 100 * _EPS), atol=self.atol / scale,
+                        max_step=self.max_step, **opts)
+
+    def run_group(self, idx, t_start, h0):
+        """Integrate runs ``idx`` from ``t_start``; returns groups to integrate separately."""
+        n = self.n
+        while len(idx) and t_start < self.t_max:
+            k = len(idx)
+            solver = None
+            try:
+                solver = self.make_solver(idx, t_start, h0)
+                while solver.status == "running":
+                    t_old = solver.t
+                    message = solver.step()
+                    if solver.status == "failed":
+                        if k > 1:  # isolate whoever forced the failure: each run alone
+                            return [(idx[r:r + 1], t_old, None) for r in range(k)]
+                        self.fail_single(idx[0], t_old, message)
+                        return []
+                    stopped = self.after_step(idx, solver, t_old)
+                    if stopped.any():
+                        idx, t_start = idx[~stopped], solver.t
+                        h0 = getattr(solver, "h_abs", None) or solver.step_size
+                        break
+                else:
+                    return []  # the group reached t_max
+            except _NonFinite as exc:
+                # Nothing is committed mid-step: state_end holds the states at solver.t.
+                t_here = t_start if solver is None else solver.t
+                split = [(idx[r:r + 1], t_here, None) for r in exc.rows]
+                return split + [(np.delete(idx, exc.rows), t_here, getattr(solver, "h_abs", None))]
+        return []
+
+    def after_step(self, idx, solver, t_old) -> np.ndarray:
+        """Record samples and end states after an accepted step; stop runs that diverged or
+        became non-finite.  Returns the mask of runs (in ``idx``) that stopped."""
+        k, n = len(idx), self.n
+        t_new = solver.t
+        y_new = solver.y.reshape(k, n)
+        finite = np.isfinite(y_new).all(axis=1)
+        with np.errstate(invalid="ignore"):
+            over = finite & ~(np.linalg.norm(y_new, axis=1) < self.bound)
+        bad = ~finite
+        j0 = np.searchsorted(self.t_eval, t_old, side="right")
+        j1 = np.searchsorted(self.t_eval, t_new, side="right")
+        sol = solver.dense_output() if (j1 > j0 or over.any()) else None
+        if j1 > j0:
+            vals = np.asarray(sol(self.t_eval[j0:j1])).reshape(k, n, j1 - j0)
+            self.states[idx, j0:j1] = vals.transpose(0, 2, 1)
+        for r in np.flatnonzero(bad):
+            # An accepted non-finite state (LSODA does not reject them): stop at the last
+            # finite state, which state_end still holds.
+            self.stop_singular(idx[r], t_old, self.state_end[idx[r]].copy(),
+                               reason="the solution became non-finite just after")
+        for r in np.flatnonzero(over):
+            sl = slice(r * n, (r + 1) * n)
+            t_hit = scipy.optimize.brentq(lambda t: np.linalg.norm(sol(t)[sl]) - self.bound, t_old, t_new,
+                                          xtol=1e-14 * max(1.0, abs(t_new)))
+            self.stop(idx[r], Status.DIVERGED, t_hit, sol(t_hit)[sl],
+                      f"diverged: ‖(θ, φ)‖ reached {self.bound:g} at t = {t_hit:.6g}")
+        ok = finite & ~over
+        self.state_end[idx[ok]] = y_new[ok]
+        return ~ok
+
+    def fail_single(self, i, t, message):
+        z = self.state_end[i]
+        with np.errstate(all="ignore"):
+            fz = self.rhs(z[None])[0]
+        if not np.all(np.isfinite(fz)):
+            self.stop_singular(i, t, z.copy())
+        else:
+            self.stop(i, Status.FAILED, t, z.copy(), f"failed at t = {t:.6g}: {message}")
+
+    def run(self):
+        self.check_starts()
+        queue = [(np.flatnonzero(self.status == Status.FINISHED), self.t0, None)]
+        while queue:
+            idx, t_start, h0 = queue.pop()
+            if len(idx):
+                queue.extend(self.run_group(idx, t_start, h0))
+        return {
+            "states": self.states,
+            "t_end": self.t_end,
+            "state_end": self.state_end,
+            "status": self.status,
+            "messages": tuple(m or f"finished at t = {self.t_max:g}" for m in self.messages),
+            "nfev": self.nfev,
+            "method": self.method,
+        }
+
+
+def solve_batch(
+    rhs: Callable[[np.ndarray], np.ndarray],
+    z0: np.ndarray,
+    t_eval: np.ndarray,
+    *,
+    method="DOP853",
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    bound: float = DEFAULT_BOUND,
+    jac: Callable[[np.ndarray], np.ndarray] | None = None,
+    max_step: float = np.inf,
+    singular_hint: str = "",
+) -> dict:
+    """Integrate z' = rhs(z) for a batch of starts (see the module doc for the guarantees).
+
+    Parameters
+    ----------
+    rhs : batched autonomous field, (k, n) → (k, n).
+    z0 : (N, n) starts.
+    t_eval : (S,) increasing output times; integration runs from t_eval[0] to t_eval[-1].
+    jac : batched Jacobian (k, n) → (k, n, n), passed to the implicit methods.
+    singular_hint : appended to the message of runs stopped at a singular point.
+
+    Returns a dict with ``states`` (N, S, n), ``t_end``, ``state_end``, ``status``,
+    ``messages``, ``nfev``, ``method`` (the fields of :class:`Trajectories`).
+    """
+    cls, method_name = _solver_class(method)
+    z0 = np.array(z0, dtype=float, ndmin=2)
+    t_eval = np.asarray(t_eval, dtype=float)
+    engine = _Engine(rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint)
+    return engine.run()
+
+
+def simulate(
+    game: Game,
+    theta0,
+    phi0,
+    *,
+    t_max: float = 40.0,
+    samples: int | None = None,
+    dt: float | None = None,
+    method="DOP853",
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    bound: float = DEFAULT_BOUND,
+    max_step: float = np.inf,
+) -> Trajectories:
+    """Integrate the game's gradient dynamics from one start or a batch of starts.
+
+    Parameters
+    ----------
+    game : a :class:`~diracgan.games.Game` (``make_game('gp0', lam=0.1)``).
+    theta0, phi0 : (d,) for one start, or (N, d) for N starts.
+    t_max : end time; ``samples`` output times evenly spaced (default 1001), or one every
+        ``dt``.
+    method : a name in :data:`METHODS` or an ``OdeSolver`` subclass.
+    rtol, atol : tolerances per trajectory (scaled internally for batches, see module doc).
+    bound : a run stops as diverged when ‖(θ, φ)‖ reaches it.
+
+    >>> from diracgan import make_game, simulate
+    >>> run = simulate(make_game("gp0"), [0.2, 0.1], [0.1, 0.2], t_max=40)
+    >>> bool(run.ok[0]), run.states.shape
+    (True, (1, 1001, 4))
+    """
+    if game.spec.discrete_only:
+        raise InputError(f"{game.name} is defined only in discrete time (a projection step); "
+                         f"use `diracgan train --loss {game.name}`")
+    theta0 = np.array(theta0, dtype=float, ndmin=2)
+    phi0 = np.array(phi0, dtype=float, ndmin=2)
+    if theta0.shape != phi0.shape or theta0.ndim != 2:
+        raise InputError(f"θ and φ starts must have the same shape (N, d), got {theta0.shape} and {phi0.shape}")
+    if not (rtol > 0 and atol > 0 and math.isfinite(rtol) and math.isfinite(atol)):
+        raise InputError(f"rtol and atol must be finite and > 0, got {rtol!r}, {atol!r}")
+    if not (bound > 0):
+        raise InputError(f"bound must be > 0, got {bound!r}")
+    t = output_times(t_max, samples, dt)
+    vf = game.field
+    params = game.param_values()
+    result = solve_batch(
+        lambda z: vf.rhs(z, params),
+        np.hstack([theta0, phi0]),
+        t,
+        method=method,
+        rtol=rtol,
+        atol=atol,
+        bound=bound,
+        jac=lambda z: vf.rhs_jacobian(z, params),
+        max_step=max_step,
+        singular_hint=f"{game.name} is singular at {game.spec.singular}" if game.spec.singular else "",
+    )
+    return Trajectories(
+        game=game,
+        t=t,
+        states=result["states"],
+        t_end=result["t_end"],
+        state_end=result["state_end"],
+        status=result["status"],
+        messages=result["messages"],
+        method=result["method"],
+        rtol=rtol,
+        atol=atol,
+        bound=bound,
+        nfev=result["nfev"],
+        options={"max_step": max_step},
+    )

@@ -1,0 +1,155 @@
+"""Output files: validated up front, written atomically, full float precision.
+
+Every writer goes through :func:`atomic_output`: the data is written to a temporary file in
+the target's folder and moved into place only when complete, so a failure never leaves a
+partial file.  :func:`check_output` validates a path (known extension, writable folder)
+*before* any computation, so bad options fail fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from .games import InputError
+
+__all__ = ["DATA_FORMATS", "FIGURE_FORMATS", "check_output", "atomic_output", "write_table", "write_trajectories"]
+
+DATA_FORMATS = (".csv", ".json", ".npz")
+FIGURE_FORMATS = (".png", ".pdf", ".svg")
+
+
+def check_output(path: str | os.PathLike, formats: Sequence[str]) -> Path:
+    """Validate an output path: extension in ``formats`` and a writable existing folder."""
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in formats:
+        raise InputError(f"cannot write {str(path)!r}: unknown extension {ext or '(none)'!r}; "
+                         f"use one of {', '.join(formats)}")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+    if path.is_dir():
+        raise InputError(f"cannot write {str(path)!r}: it is a folder")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(f"cannot write {str(path)!r}: permission denied")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success move it onto ``path``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent or ".")
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _fmt(x: float) -> str:
+    # repr of a Python float is the shortest string that round-trips exactly.
+    return repr(float(x))
+
+
+def write_table(path: Path, header: Sequence[str], rows: np.ndarray, int_columns: int = 0) -> None:
+    """CSV with a header; the first ``int_columns`` columns written as integers."""
+    with atomic_output(path) as tmp, tmp.open("w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        for row in rows:
+            w.writerow([str(int(v)) for v in row[:int_columns]] + [_fmt(v) for v in row[int_columns:]])
+
+
+def state_columns(dim: int, prefix: str = "") -> list[str]:
+    """``['theta_1', …, 'theta_d', 'phi_1', …, 'phi_d']`` (with an optional prefix)."""
+    return [f"{prefix}theta_{i}" for i in range(1, dim + 1)] + [f"{prefix}phi_{i}" for i in range(1, dim + 1)]
+
+
+def write_trajectories(traj, path: str | os.PathLike, metadata: dict | None = None) -> Path:
+    """Write a :class:`~diracgan.integrate.Trajectories` by extension (.csv, .json, .npz).
+
+    * ``.csv``: header ``t,theta_1..theta_d,phi_1..phi_d``, with a leading ``run`` column
+      when there are several starts; each run's valid samples, ending with its final state
+      if it stopped early.
+    * ``.json``: metadata (game, parameters, solver) and per run ``status``, ``message``,
+      ``t_end``, ``t``, ``theta``, ``phi``.
+    * ``.npz``: ``t`` (S,), ``theta``/``phi`` (N, S, d) NaN after a stop, ``t_end``,
+      ``theta_end``, ``phi_end``, ``status`` (codes), ``messages``, ``metadata`` (JSON text).
+    """
+    path = check_output(path, DATA_FORMATS)
+    meta = trajectory_metadata(traj)
+    meta.update(metadata or {})
+    ext = path.suffix.lower()
+    d = traj.dim
+    if ext == ".csv":
+        several = traj.n_runs > 1
+        blocks = []
+        for i in range(traj.n_runs):
+            t, z = traj.run(i)
+            cols = [t[:, None], z]
+            if several:
+                cols.insert(0, np.full((len(t), 1), i))
+            blocks.append(np.hstack(cols))
+        header = (["run"] if several else []) + ["t"] + state_columns(d)
+        write_table(path, header, np.vstack(blocks), int_columns=1 if several else 0)
+    elif ext == ".json":
+        runs = []
+        for i in range(traj.n_runs):
+            t, z = traj.run(i)
+            runs.append({
+                "run": i,
+                "status": traj.status_name(i),
+                "message": traj.messages[i],
+                "t_end": float(traj.t_end[i]),
+                "t": t.tolist(),
+                "theta": z[:, :d].tolist(),
+                "phi": z[:, d:].tolist(),
+            })
+        with atomic_output(path) as tmp:
+            tmp.write_text(json.dumps({**meta, "runs": runs}, ensure_ascii=False) + "\n")
+    else:
+        with atomic_output(path) as tmp, tmp.open("wb") as fh:
+            np.savez_compressed(
+                fh,
+                t=traj.t,
+                theta=traj.theta,
+                phi=traj.phi,
+                t_end=traj.t_end,
+                theta_end=traj.state_end[:, :d],
+                phi_end=traj.state_end[:, d:],
+                status=traj.status,
+                messages=np.array(traj.messages),
+                metadata=np.array(json.dumps(meta, ensure_ascii=False)),
+            )
+    return path
+
+
+def trajectory_metadata(traj) -> dict:
+    """Game, parameters and solver settings of a run, as plain JSON-able values."""
+    game = traj.game
+    return {
+        "loss": game.name if game is not None else None,
+        "params": game.params if game is not None else {},
+        "dim": traj.dim,
+        "n_runs": traj.n_runs,
+        "method": traj.method,
+        "rtol": traj.rtol,
+        "atol": traj.atol,
+        "bound": traj.bound,
+        "t_max": traj.t_max,
+        "state_order": "theta_1..theta_d, phi_1..phi_d",
+    }
