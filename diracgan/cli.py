@@ -270,6 +270,92 @@ def phase(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, 
     click.echo(f"wrote {out}", err=True)
 
 
+@cli.command()
+@_game_options
+@click.option("--theta", default=None, metavar="θ1,θ2,…", help="Start of the numeric verdict  [default: the seed's]")
+@click.option("--phi", default=None, metavar="φ1,φ2,…", help="Start of the numeric verdict  [default: the seed's]")
+@click.option("--horizon", type=POSITIVE, default=200.0, show_default=True,
+              help="Integration horizon T of the numeric verdict.")
+@click.option("--no-numeric", is_flag=True, help="Skip the numeric verdict (no integration).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema in the README).")
+@click.option("--latex", is_flag=True, help="The field, J(0) and eigenvalues as LaTeX.")
+@click.option("--sweep", default=None, metavar="NAME=START:STOP:COUNT",
+              help="Eigenvalue paths as a parameter varies, e.g. lam=0:3:61.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
+              help="With --sweep: figure (.png/.pdf/.svg) or data (.csv/.json)  "
+                   "[default: eig-<loss>-sweep-<NAME>.png]")
+def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, sweep, out):
+    """Equilibrium analysis: Jacobian at θ = φ = 0, exact and numeric eigenvalues (with
+    their d-fold multiplicity), the linear verdict, and a numeric verdict by integration."""
+    from .io import FIGURE_FORMATS, check_output
+
+    if as_json and latex:
+        raise InputError("give --json or --latex, not both")
+    if out is not None and sweep is None:
+        raise InputError("--out needs --sweep (the analysis itself prints to stdout)")
+    if sweep is not None and (as_json or latex or theta or phi):
+        raise InputError("--sweep writes a figure or data file; it does not take --json, --latex, --theta or --phi")
+    if sweep is not None and out is not None:
+        check_output(out, FIGURE_FORMATS + (".csv", ".json"))
+    game = _make_game(loss, lam, c)
+    if game.spec.discrete_only:
+        raise InputError(f"{loss} is defined only in discrete time; its gradient field is the bilinear game's "
+                         f"(see `diracgan eig --loss gp0 --lam 0`)")
+    d = dim or 2
+    if sweep is not None:
+        _eig_sweep(game, d, sweep, out)
+        return
+    from . import starts
+    from .analysis import analyse, numeric_verdict
+    from .report import analysis_json, analysis_latex, analysis_text
+
+    th = starts.parse_vector(theta, "--theta", dim) if theta is not None else None
+    ph = starts.parse_vector(phi, "--phi", dim) if phi is not None else None
+    if th is not None and ph is not None and len(th) != len(ph):
+        raise InputError(f"--theta has {len(th)} values but --phi has {len(ph)}")
+    d = dim or (len(th) if th is not None else len(ph) if ph is not None else 2)
+    analysis = analyse(game, d)
+    verdict = None
+    if not no_numeric:
+        verdict = numeric_verdict(game, th, ph, dim=d, horizon=horizon, linear=analysis)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(analysis_json(analysis, verdict), ensure_ascii=False, indent=2))
+    elif latex:
+        click.echo(analysis_latex(analysis, verdict))
+    else:
+        click.echo(analysis_text(analysis, verdict))
+
+
+def _eig_sweep(game, d, sweep, out):
+    from .analysis import eigenvalue_sweep, parse_sweep
+    from .io import FIGURE_FORMATS, check_output, write_sweep
+
+    name, values = parse_sweep(sweep)
+    result = eigenvalue_sweep(game, name, values)
+    if out is None:
+        out = f"eig-{game.name}-sweep-{name}.png"
+        check_output(out, FIGURE_FORMATS)
+    sym = game.spec.param(name).symbol
+    n_bad = int((~result.valid).sum())
+    stable = result.valid & (result.max_re < 0)
+    msg = f"{game.name}: swept {sym} over [{values[0]:g}, {values[-1]:g}] ({len(values)} values): "
+    msg += f"asymptotically stable (max Re μ < 0) at {int(stable.sum())} of them"
+    if result.crossings():
+        msg += "; max Re μ changes sign at " + ", ".join(f"{sym} ≈ {x:.6g}" for x in result.crossings())
+    if n_bad:
+        msg += f"; not differentiable at the equilibrium for {n_bad} values (left out)"
+    click.echo(msg, err=True)
+    if out.lower().endswith((".csv", ".json")):
+        write_sweep(result, out, dim=d)
+    else:
+        from .plotting import save_figure, sweep_figure
+
+        save_figure(sweep_figure(result), out)
+    click.echo(f"wrote {out}", err=True)
+
+
 def main(argv=None):
     """Console entry point."""
     return cli.main(args=argv, prog_name="diracgan")

@@ -61,8 +61,8 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
 
 
 def _fmt(x: float) -> str:
-    # repr of a Python float is the shortest string that round-trips exactly.
-    return repr(float(x))
+    # repr of a Python float is the shortest string that round-trips exactly (+ 0.0: no "-0.0").
+    return repr(float(x) + 0.0)
 
 
 def write_table(path: Path, header: Sequence[str], rows: np.ndarray, int_columns: int = 0) -> None:
@@ -153,3 +153,36 @@ def trajectory_metadata(traj) -> dict:
         "t_max": traj.t_max,
         "state_order": "theta_1..theta_d, phi_1..phi_d",
     }
+
+
+def write_sweep(sweep, path: str | os.PathLike, dim: int = 1) -> Path:
+    """Eigenvalue sweep data: ``.csv`` rows ``<param>,branch,re,im,multiplicity`` (valid
+    points only), or ``.json`` (values, per-branch re/im lists with null where the field is
+    not differentiable, stability-boundary crossings)."""
+    path = check_output(path, (".csv", ".json"))
+    name = sweep.name
+    if path.suffix.lower() == ".csv":
+        rows = [(v, b, mu.real, mu.imag, dim)
+                for v, ok, mus in zip(sweep.values, sweep.valid, sweep.eigenvalues) if ok
+                for b, mu in enumerate(mus)]
+        with atomic_output(path) as tmp, tmp.open("w", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow([name, "branch", "re", "im", "multiplicity"])
+            for v, b, re, im, m in rows:
+                w.writerow([_fmt(v), b, _fmt(re), _fmt(im), m])
+    else:
+        doc = {
+            "loss": sweep.game.name,
+            "params": sweep.game.params,
+            "sweep": name,
+            "values": [float(v) for v in sweep.values],
+            "differentiable": [bool(x) for x in sweep.valid],
+            "branches": [{"re": [float(x) if ok else None for x, ok in zip(sweep.eigenvalues[:, b].real, sweep.valid)],
+                          "im": [float(x) if ok else None for x, ok in zip(sweep.eigenvalues[:, b].imag, sweep.valid)]}
+                         for b in range(sweep.eigenvalues.shape[1])],
+            "multiplicity": dim,
+            "stability_crossings": sweep.crossings(),
+        }
+        with atomic_output(path) as tmp:
+            tmp.write_text(json.dumps(doc) + "\n")
+    return path

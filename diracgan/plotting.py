@@ -214,3 +214,55 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
     with matplotlib.rc_context(STYLE), atomic_output(path) as tmp:
         fig.savefig(tmp, format=ext[1:], dpi=150, metadata=_SAVE_METADATA[ext])
     return path
+
+
+def plot_eigenvalue_paths(ax, sweep, *, cmap: str = "viridis"):
+    """Eigenvalues of the equilibrium's Jacobian in the complex plane as a parameter varies.
+
+    One path per eigenvalue branch of M (each eigenvalue is ×d in J), coloured by the
+    parameter value; the stability boundary Re μ = 0 is drawn and the unstable half-plane
+    shaded.  Points where the field is not differentiable are left out.
+    """
+    import matplotlib.colors as mcolors
+
+    vals = sweep.values[sweep.valid]
+    eig = sweep.eigenvalues[sweep.valid]
+    norm = mcolors.Normalize(vmin=float(sweep.values.min()), vmax=float(sweep.values.max()))
+    cm = matplotlib.colormaps[cmap]
+    for b in range(eig.shape[1]):
+        ax.plot(eig[:, b].real, eig[:, b].imag, color=PALETTE["black"], lw=0.6, alpha=0.5, zorder=2)
+        sc = ax.scatter(eig[:, b].real, eig[:, b].imag, c=vals, cmap=cm, norm=norm, s=14, zorder=3,
+                        edgecolors="none")
+    sym = sweep.game.spec.param(sweep.name).symbol
+    if len(vals):
+        ax.plot(eig[0].real, eig[0].imag, "o", mfc="none", mec=PALETTE["black"], ms=8, zorder=4,
+                label=f"{sym} = {vals[0]:g}")
+        ax.plot(eig[-1].real, eig[-1].imag, "s", mfc="none", mec=PALETTE["black"], ms=8, zorder=4,
+                label=f"{sym} = {vals[-1]:g}")
+    ax.axvline(0.0, color=PALETTE["vermillion"], lw=1.2, zorder=1, label="stability boundary Re μ = 0")
+    lo, hi = ax.get_xlim()
+    ax.axvspan(0.0, max(hi, 0.05 * (hi - lo)), color=PALETTE["vermillion"], alpha=0.07, zorder=0, lw=0)
+    ax.set_xlim(lo, max(hi, 0.05 * (hi - lo)))
+    ax.axhline(0.0, color="0.6", lw=0.5, zorder=1)
+    ax.set_xlabel("Re μ")
+    ax.set_ylabel("Im μ")
+    ax.grid(True, lw=0.3, alpha=0.5)
+    if len(vals):
+        cb = ax.figure.colorbar(sc, ax=ax)
+        cb.set_label(sweep.game.spec.param(sweep.name).symbol + f" (--{sweep.name})")
+    return ax
+
+
+def sweep_figure(sweep) -> Figure:
+    """The ``diracgan eig --sweep`` figure: eigenvalue paths with the stability boundary."""
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(6.4, 4.8), layout="constrained")
+        ax = fig.subplots()
+        plot_eigenvalue_paths(ax, sweep)
+        ax.legend(loc="best", frameon=False)
+        others = {k: v for k, v in sweep.game.params.items() if k != sweep.name}
+        fixed = ", ".join(f"{sweep.game.spec.param(k).symbol} = {v:g}" for k, v in others.items())
+        sym = sweep.game.spec.param(sweep.name).symbol
+        ax.set_title(f"{sweep.game.name}: eigenvalues of J(0) as {sym} runs from {sweep.values[0]:g} to "
+                     f"{sweep.values[-1]:g}" + (f" ({fixed})" if fixed else "") + "\n(each eigenvalue has multiplicity d)")
+    return fig

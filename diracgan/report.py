@@ -35,7 +35,7 @@ def _field_text(spec: GameSpec, latex: bool = False) -> dict[str, str]:
                 terms.append(rf"\left({fmt(g)}\right) {names[u]}" if g.is_Add else rf"{fmt(g)}\, {names[u]}")
             else:
                 terms.append(f"({fmt(g)}) {names[u]}" if g.is_Add else f"{fmt(g)} {names[u]}")
-        out[v] = " + ".join(terms).replace("+ -", "- ") or "0"
+        out[v] = " + ".join(terms).replace("+ - ", "- ").replace("+ -", "- ") or "0"
     return out
 
 
@@ -96,3 +96,123 @@ def games_markdown() -> str:
         params += "".join(f"; {k} = {v:g} fixed" for k, v in spec.fixed)
         rows.append(f"| `{spec.name}` | {spec.title} | ${r['L_D_latex']}$ | ${r['L_G_latex']}$ | {params} |")
     return "\n".join(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Equilibrium analyses (``diracgan eig``)
+# ---------------------------------------------------------------------------------------
+
+
+def _matrix_strings(m) -> list[list[str]]:
+    return [[to_text(m[i, j]) for j in range(m.cols)] for i in range(m.rows)]
+
+
+def _eig_records(eigs) -> list[dict]:
+    return [{"re": e.re, "im": e.im, "multiplicity": e.multiplicity, "exact": to_text(e.exact),
+             "value": to_text(e.value)} for e in eigs]
+
+
+def analysis_json(analysis, verdict=None) -> dict:
+    """The JSON document of ``diracgan eig --json`` (schema in the README)."""
+    game, d = analysis.game, analysis.dim
+    field = _field_text(game.spec)
+    doc = {
+        "loss": game.name,
+        "dim": d,
+        "params": game.params,
+        "equilibrium": {"theta": [0.0] * d, "phi": [0.0] * d},
+        "state_order": "theta_1..theta_d, phi_1..phi_d",
+        "field": {"theta_dot": field["theta"], "phi_dot": field["phi"]},
+        "differentiable": analysis.differentiable,
+        "singular_at": list(analysis.singular_sets),
+        "culprits": [{"loss": loss, "term": term, "singular_at": sets} for loss, term, sets in analysis.culprits],
+        "jacobian": None,
+        "jacobian_limit": None,
+        "eigenvalues": _eig_records(analysis.eigenvalues),
+        "numeric_eigenvalues": [{"re": z.real, "im": z.imag, "multiplicity": m}
+                                for z, m in analysis.numeric_eigenvalues],
+        "linear_verdict": {"verdict": analysis.verdict, "max_re": analysis.max_re, "rate": analysis.rate,
+                           "text": analysis.verdict_text()},
+        "numeric_verdict": verdict.as_dict() if verdict is not None else None,
+    }
+    if analysis.m_symbolic is not None:
+        doc["jacobian"] = {
+            "structure": "J(0) = M ⊗ I_d (Kronecker product), state order (θ, φ)",
+            "M": _matrix_strings(analysis.m_symbolic),
+            "M_value": _matrix_strings(analysis.m_value),
+            "M_numeric": [[float(x) for x in row] for row in analysis.m_value.evalf().tolist()],
+        }
+    if analysis.m_limit is not None:
+        doc["jacobian_limit"] = {"M": _matrix_strings(analysis.m_limit),
+                                 "eigenvalues": _eig_records(analysis.limit_eigenvalues),
+                                 "note": "limit along rays; the field is not C¹ at the equilibrium"}
+    return doc
+
+
+def analysis_text(analysis, verdict=None) -> str:
+    """Human-readable report of ``diracgan eig``."""
+    from .analysis import eigen_text
+
+    game, d = analysis.game, analysis.dim
+    field = _field_text(game.spec)
+    lines = [f"{game.label()}, d = {d}: equilibrium θ = φ = 0",
+             f"field:   θ' = {field['theta']}",
+             f"         φ' = {field['phi']}"]
+    if analysis.differentiable:
+        m = analysis.m_symbolic
+        lines.append(f"Jacobian at the equilibrium (state order θ, φ): J(0) = M ⊗ I_{d}, "
+                     f"M = {_bracket(_matrix_strings(m))}")
+        if analysis.m_value != m:
+            lines.append(f"         with the parameters: M = {_bracket(_matrix_strings(analysis.m_value))}")
+        lines.append(f"eigenvalues of J(0) (each eigenvalue of M repeated d = {d} times):")
+        for e in analysis.eigenvalues:
+            lines.append(f"         μ = {eigen_text(e)}   ×{e.multiplicity}")
+        num = ", ".join(f"{_num(z)} ×{m}" for z, m in analysis.numeric_eigenvalues)
+        lines.append(f"  numeric check (numpy.linalg.eigvals of the {2 * d}×{2 * d} Jacobian): {num}")
+    else:
+        lines.append(analysis.differentiability_text() + ".")
+    lines.append("linear verdict:  " + (analysis.verdict_text() if analysis.differentiable else
+                                        "none (the field is not differentiable at the equilibrium): "
+                                        "deciding by integration"))
+    if verdict is not None:
+        start = f"θ = {_vec(verdict.start_theta)}, φ = {_vec(verdict.start_phi)}"
+        lines.append(f"numeric verdict: {verdict.message}")
+        lines.append(f"  (integrated from {start} to T = {verdict.horizon:g}; thresholds in the README, "
+                     f"'Numeric verdict')")
+    return "\n".join(lines)
+
+
+def analysis_latex(analysis, verdict=None) -> str:
+    """LaTeX of the analysis (an ``align*`` block, verdicts as comments)."""
+    game, d = analysis.game, analysis.dim
+    der = derive(game.spec)
+    field = _field_text(game.spec, latex=True)
+    rows = [rf"L_D &= {to_latex(der.loss_d)}", rf"L_G &= {to_latex(der.loss_g)}",
+            rf"\dot\theta &= {field['theta']}", rf"\dot\varphi &= {field['phi']}"]
+    if analysis.differentiable:
+        m = analysis.m_symbolic
+        body = r" \\ ".join(" & ".join(to_latex(m[i, j]) for j in range(2)) for i in range(2))
+        rows.append(rf"J(0) &= \begin{{pmatrix}} {body} \end{{pmatrix}} \otimes I_{{{d}}}")
+        mus = r",\quad ".join(rf"{to_latex(e.exact)}\ (\times {e.multiplicity})" for e in analysis.eigenvalues)
+        rows.append(rf"\mu &\in \{{ {mus} \}}")
+    out = [f"% {game.label()}, d = {d}: diracgan eig", r"\begin{align*}", " \\\\\n".join("  " + r for r in rows),
+           r"\end{align*}"]
+    out.append("% linear verdict: " + analysis.verdict_text())
+    if verdict is not None:
+        out.append("% numeric verdict: " + verdict.message)
+    return "\n".join(out)
+
+
+def _bracket(rows) -> str:
+    return "[" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]"
+
+
+def _num(z: complex) -> str:
+    from .analysis import _complex_text
+
+    return _complex_text(z.real, z.imag)
+
+
+def _vec(v) -> str:
+    v = list(v)
+    return "(" + ", ".join(f"{x:g}" for x in v[:4]) + (", …" if len(v) > 4 else "") + ")"

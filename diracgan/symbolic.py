@@ -39,6 +39,8 @@ __all__ = [
     "Scope",
     "Derivation",
     "derive",
+    "field_coefficients",
+    "jacobian_blocks",
     "explicit_losses",
     "explicit_field",
     "display",
@@ -217,26 +219,24 @@ def _loss_pair(spec: GameSpec, scope: Scope, params: tuple[sp.Symbol, ...]):
     return sp.sympify(loss_d), sp.sympify(loss_g)
 
 
-@lru_cache(maxsize=None)
-def derive(spec: GameSpec) -> Derivation:
-    """Derive field coefficients and Jacobian blocks of ``spec`` (cached per spec)."""
-    params = tuple(param_symbol(p) for p in spec.params)
-    loss_d, loss_g = _loss_pair(spec, SCOPE, params)
-    sq = {"theta": A, "phi": B}
-
-    # g_vu: coefficient of u in v' = −∇_v L_v (L_θ = L_G, L_φ = L_D).
+def field_coefficients(loss_d: sp.Expr, loss_g: sp.Expr) -> dict:
+    """g_vu, the coefficient of u in v' = −∇_v L_v (L_θ = L_G, L_φ = L_D), from two losses in
+    the invariants: ``{'theta': {'theta': g_θθ, 'phi': g_θφ}, 'phi': {...}}``."""
     coeffs = {
         "theta": {"theta": -2 * sp.diff(loss_g, A), "phi": -sp.diff(loss_g, P)},
         "phi": {"theta": -sp.diff(loss_d, P), "phi": -2 * sp.diff(loss_d, B)},
     }
-    coeffs = {v: {u: _tidy(e) for u, e in row.items()} for v, row in coeffs.items()}
+    return {v: {u: _tidy(e) for u, e in row.items()} for v, row in coeffs.items()}
 
+
+def jacobian_blocks(coeffs: dict) -> dict:
+    """The Jacobian blocks ∂v'/∂x of the field with coefficients ``coeffs`` (see module doc)."""
+    sq = {"theta": A, "phi": B}
     other = {"theta": "phi", "phi": "theta"}
     jac = {}
     for v in STATE_BLOCKS:
         jac[v] = {}
         for x in STATE_BLOCKS:
-            identity = coeffs[v][x]
             # ∇_x g = ∂_p g · x̄ + 2 ∂_{|x|²} g · x ;  outer[u][w] is the coefficient of u wᵀ.
             outer = {u: {w: sp.S.Zero for w in STATE_BLOCKS} for u in STATE_BLOCKS}
             for u in STATE_BLOCKS:
@@ -244,10 +244,19 @@ def derive(spec: GameSpec) -> Derivation:
                 outer[u][other[x]] += sp.diff(g, P)
                 outer[u][x] += 2 * sp.diff(g, sq[x])
             jac[v][x] = JacobianBlock(
-                _tidy(identity),
+                _tidy(coeffs[v][x]),
                 tuple(tuple(_tidy(outer[u][w]) for w in STATE_BLOCKS) for u in STATE_BLOCKS),
             )
-    return Derivation(spec, params, loss_d, loss_g, coeffs, jac)
+    return jac
+
+
+@lru_cache(maxsize=None)
+def derive(spec: GameSpec) -> Derivation:
+    """Derive field coefficients and Jacobian blocks of ``spec`` (cached per spec)."""
+    params = tuple(param_symbol(p) for p in spec.params)
+    loss_d, loss_g = _loss_pair(spec, SCOPE, params)
+    coeffs = field_coefficients(loss_d, loss_g)
+    return Derivation(spec, params, loss_d, loss_g, coeffs, jacobian_blocks(coeffs))
 
 
 def _tidy(expr: sp.Expr) -> sp.Expr:
@@ -322,6 +331,9 @@ class _TextPrinter(StrPrinter):
         if e.is_Integer and int(e) in self._SUPER:
             return self.parenthesize(base, PRECEDENCE["Pow"], strict=False) + self._SUPER[int(e)]
         return super()._print_Pow(expr, rational)
+
+    def _print_ImaginaryUnit(self, expr):
+        return "i"
 
     def _print_sigmoid(self, expr):
         return "σ(%s)" % self._print(expr.args[0])
