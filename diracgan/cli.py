@@ -20,6 +20,7 @@ LOSS_CHOICE = click.Choice(list(GAMES))
 # click ≥ 8.2 raises this (a UsageError) for a group called without arguments.
 _NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())
 METHOD_NAMES = ("RK23", "RK45", "DOP853", "Radau", "BDF", "LSODA")  # = integrate.METHODS (light copy)
+OPTIMIZER_NAMES = ("sgd", "adam", "rmsprop", "optimistic", "extragradient")  # = optimizers.OPTIMIZERS
 
 
 class DiracganGroup(click.Group):
@@ -353,6 +354,216 @@ def _eig_sweep(game, d, sweep, out):
         from .plotting import save_figure, sweep_figure
 
         save_figure(sweep_figure(result), out)
+    click.echo(f"wrote {out}", err=True)
+
+
+def _optimizer_options(f, ranges: bool = False):
+    """Optimizer and scheme options shared by `train` and `stability` (ranges: NUMBER or
+    START:STOP:COUNT strings for the stability map)."""
+    num = str if ranges else NUMBER
+    extra = " (a number or START:STOP:COUNT)" if ranges else ""
+    f = click.option("--n-gen", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Generator steps per iteration (alternating).")(f)
+    f = click.option("--n-critic", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Discriminator steps per iteration (alternating; WGAN-GP uses 5).")(f)
+    f = click.option("--order", type=click.Choice(["d-first", "g-first"]), default="d-first", show_default=True,
+                     help="Alternating: discriminator first (WGAN-GP's algorithm) or generator first (Mescheder).")(f)
+    f = click.option("--mode", type=click.Choice(["alternating", "simultaneous"]), default=None,
+                     help="Update scheme  [default: alternating, as real training loops do; simultaneous for "
+                          "extragradient]")(f)
+    f = click.option("--weight-decay", type=NUMBER, default=None, help="L2 weight decay (torch's weight_decay).")(f)
+    f = click.option("--dampening", type=num, default=None, help="SGD momentum dampening" + extra + ".")(f)
+    f = click.option("--nesterov", is_flag=True, default=None, help="SGD: Nesterov momentum.")(f)
+    f = click.option("--momentum", type=num, default=None, help="SGD/RMSprop momentum" + extra + ".")(f)
+    if not ranges:
+        f = click.option("--centered", is_flag=True, default=None, help="RMSprop: centred.")(f)
+        f = click.option("--alpha", type=NUMBER, default=None, help="RMSprop smoothing α (torch: 0.99).")(f)
+        f = click.option("--amsgrad", is_flag=True, default=None, help="Adam: AMSGrad.")(f)
+        f = click.option("--eps", type=NUMBER, default=None, help="Adam/RMSprop ε (torch: 1e-8).")(f)
+        f = click.option("--betas", default=None, metavar="β1,β2", help="Adam betas (torch: 0.9,0.999).")(f)
+    f = click.option("--lr-g", type=num, default=None, help="Generator learning rate (TTUR)" + extra + ".")(f)
+    f = click.option("--lr-d", type=num, default=None, help="Discriminator learning rate (TTUR)" + extra + ".")(f)
+    f = click.option("--lr", type=num, default=None,
+                     help="Learning rate of both players" + extra + "  [default: torch's: sgd 1e-3, adam 1e-3, "
+                          "rmsprop 1e-2]")(f)
+    f = click.option("--optimizer", type=click.Choice(OPTIMIZER_NAMES), default="sgd", show_default=True,
+                     help="Optimizer (torch.optim's update rules and defaults).")(f)
+    return f
+
+
+def _optimizer_options_ranges(f):
+    return _optimizer_options(f, ranges=True)
+
+
+def _hyper(betas=None, eps=None, amsgrad=None, alpha=None, centered=None, momentum=None, nesterov=None,
+           dampening=None, weight_decay=None) -> dict:
+    from . import starts
+
+    out = {"eps": eps, "amsgrad": amsgrad, "alpha": alpha, "centered": centered, "momentum": momentum,
+           "nesterov": nesterov, "dampening": dampening, "weight_decay": weight_decay}
+    if betas is not None:
+        b = starts.parse_vector(betas, "--betas", 2)
+        out["beta1"], out["beta2"] = float(b[0]), float(b[1])
+    return {k: v for k, v in out.items() if v is not None}
+
+
+@cli.command()
+@_game_options
+@click.option("--clip", type=POSITIVE, default=None, help="wgan-clip: clip φ to [−c, c] (default 0.01).")
+@_start_options
+@_optimizer_options
+@click.option("--steps", type=click.IntRange(min=1), default=1000, show_default=True, help="Training iterations.")
+@click.option("--ema", type=FiniteFloat(0.0), default=None, help="EMA decay of θ and φ (e.g. 0.999).")
+@click.option("--record-every", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Record every k-th step.")
+@click.option("--bound", type=POSITIVE, default=1e6, show_default=True,
+              help="A run stops as diverged when ‖(θ, φ)‖ reaches this.")
+@click.option("--backend", type=click.Choice(["numpy", "torch"]), default="numpy", show_default=True,
+              help="numpy (derived gradients) or torch (a real torch GAN with torch.optim).")
+@click.option("--out", "-o", type=click.Path(dir_okay=False), default=None, help="Iterates: .csv, .json or .npz.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Figure: θ-plane (raw, EMA, gradient flow) and distance to the equilibrium: .png/.pdf/.svg.")
+def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, optimizer, lr, lr_d, lr_g, betas, eps,
+          amsgrad, alpha, centered, momentum, nesterov, dampening, weight_decay, mode, order, n_critic, n_gen, steps,
+          ema, record_every, bound, backend, out, plot):
+    """Train with discrete steps: real optimizers, update schemes, n_critic, EMA.
+
+    Prints the run's outcome, the EMA's gain (how much closer to the equilibrium the EMA
+    sits than the iterate) and, for linear optimizers on differentiable games, the local
+    stability of the update map."""
+    from .io import DATA_FORMATS, FIGURE_FORMATS, check_output, write_training
+
+    if out is not None:
+        check_output(out, DATA_FORMATS)
+    if plot is not None:
+        check_output(plot, FIGURE_FORMATS)
+    if ema is not None and not ema < 1:
+        raise InputError(f"--ema must be in [0, 1), got {ema!r}")
+    from .games import make_game
+
+    game = make_game(loss, lam=lam, c=c, clip=clip)
+    th, ph, d, where = _resolve_starts(dim, theta, phi, n_init, seed, box, starts_file)
+    hyper = _hyper(betas, eps, amsgrad, alpha, centered, momentum, nesterov, dampening, weight_decay)
+    kwargs = dict(optimizer=optimizer, lr=lr, lr_d=lr_d, lr_g=lr_g, mode=mode, order=order, n_critic=n_critic,
+                  n_gen=n_gen, steps=steps, ema=ema, bound=bound, record_every=record_every, **hyper)
+    t0 = time.perf_counter()
+    if backend == "torch":
+        from .torch_check import train_torch
+
+        run = train_torch(game, th, ph, **kwargs)
+    else:
+        from .training import train as train_numpy
+
+        run = train_numpy(game, th, ph, **kwargs)
+    elapsed = time.perf_counter() - t0
+    click.echo(f"{game.label()}, d = {d}, {where}", err=True)
+    click.echo(f"{run.scheme.describe()}, {steps} steps ({backend}): {run.summary()} ({elapsed:.2f} s)", err=True)
+    for i in range(min(run.n_runs, 5)):
+        if run.status[i] != 0:
+            click.echo(f"  run {i}: {run.messages[i]}", err=True)
+    import numpy as np
+
+    dist = run.distance()
+    final = np.array([dist[i, run.valid(i)][-1] for i in range(run.n_runs)])
+    click.echo(f"distance to the equilibrium ‖(θ, φ)‖: start {np.median(dist[:, 0]):.4g}, end {np.median(final):.4g}"
+               + (" (medians)" if run.n_runs > 1 else ""), err=True)
+    gain = run.ema_gain()
+    if gain is not None:
+        click.echo(f"EMA (decay {ema:g}): over the last quarter of the steps the iterate is {np.nanmedian(gain):.3g}× "
+                   f"farther from the equilibrium than its EMA", err=True)
+    if run.scheme.opt_g.linear and run.scheme.opt_d.linear:
+        from .stability import discrete_stability
+
+        try:
+            st = discrete_stability(game, run.scheme, d)
+            click.echo(f"update map at the equilibrium: spectral radius ρ = {st.rho:.6g} ({st.verdict}); {st.lr_note}",
+                       err=True)
+        except InputError as exc:
+            click.echo(f"update map at the equilibrium: {exc}", err=True)
+    if out is not None:
+        write_training(run, out)
+        click.echo(f"wrote {out}", err=True)
+    if plot is not None:
+        from .plotting import save_figure, training_figure
+
+        ode = None
+        if not game.spec.discrete_only and optimizer in ("sgd", "optimistic", "extragradient"):
+            from .integrate import simulate
+
+            lr_time = float(run.config["lr_g"]) * steps * (n_gen if run.scheme.mode == "alternating" else 1)
+            ode = simulate(game, th[:10], ph[:10], t_max=lr_time, samples=2001)
+        save_figure(training_figure(run, ode=ode), plot)
+        click.echo(f"wrote {plot}", err=True)
+
+
+@cli.command()
+@click.option("--loss", "-l", type=LOSS_CHOICE, default="gp0", show_default=True, help="The game.")
+@click.option("--lam", default=None, help="λ: a number or START:STOP:COUNT  [default: the game's]")
+@click.option("--c", "c", default=None, help="gp: penalty centre: a number or START:STOP:COUNT.")
+@_optimizer_options_ranges
+@click.option("--dim", "-d", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Dimension (every eigenvalue of the update map is repeated d times).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (single configuration).")
+@click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
+              help="With ranges: figure (.png/.pdf/.svg) or data (.csv/.json/.npz)  "
+                   "[default: stability-<loss>-<x>-<y>.png]")
+def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampening, weight_decay, mode, order,
+              n_critic, n_gen, dim, as_json, out):
+    """Local stability of the discrete update map at the equilibrium.
+
+    With single values: the map's matrix, eigenvalues, spectral radius ρ and the largest
+    stable learning rate.  With one or two ranges (START:STOP:COUNT, e.g. --lr 0.01:2:200
+    --lam 0:2:200): ρ over the grid, drawn as a heatmap with the ρ = 1 contour."""
+    from .games import make_game
+    from .io import DATA_FORMATS, FIGURE_FORMATS, check_output
+    from .stability import discrete_stability, parse_axis, scheme_factory, stability_map
+
+    values = {"lr": lr, "lr_d": lr_d, "lr_g": lr_g, "momentum": momentum, "dampening": dampening, "lam": lam, "c": c}
+    parsed = {k: parse_axis(k.replace("_", "-"), v) for k, v in values.items() if v is not None}
+    ranges = {k: v for k, v in parsed.items() if not isinstance(v, float)}
+    scalars = {k: v for k, v in parsed.items() if isinstance(v, float)}
+    if out is not None:
+        if not ranges:
+            raise InputError("--out needs a range (START:STOP:COUNT) for at least one parameter")
+        check_output(out, FIGURE_FORMATS + DATA_FORMATS)
+    if ranges and as_json:
+        raise InputError("--json is for a single configuration; give --out FILE.json for a map's data")
+    game = make_game(loss, **{k: scalars.get(k) for k in ("lam", "c") if k in scalars})
+    hyper = {k: v for k, v in {"nesterov": nesterov, "weight_decay": weight_decay}.items() if v is not None}
+    for k in ("momentum", "dampening"):
+        if k in scalars:
+            hyper[k] = scalars[k]
+    factory = scheme_factory(optimizer, lr=scalars.get("lr"), lr_d=scalars.get("lr_d"), lr_g=scalars.get("lr_g"),
+                             mode=mode, order=order, n_critic=n_critic, n_gen=n_gen, **hyper)
+    if not ranges:
+        result = discrete_stability(game, factory(), dim)
+        if as_json:
+            import json
+
+            click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            click.echo(result.text())
+        return
+    order_axes = [k for k in ("lr", "lr_d", "lr_g", "momentum", "dampening", "lam", "c") if k in ranges]
+    if len(order_axes) > 2:
+        raise InputError(f"give at most two ranges, got {len(order_axes)}: " + ", ".join(f"--{k}" for k in order_axes))
+    t0 = time.perf_counter()
+    smap = stability_map(game, factory, {k: ranges[k] for k in order_axes})
+    elapsed = time.perf_counter() - t0
+    if out is None:
+        out = f"stability-{game.name}-{'-'.join(order_axes)}.png"
+        check_output(out, FIGURE_FORMATS)
+    size = "×".join(str(len(ranges[k])) for k in order_axes)
+    click.echo(f"{game.label()}, {smap.scheme.opt_g.name}, {smap.scheme.mode}: ρ on a {size} grid in {elapsed * 1000:.0f} ms; "
+               f"stable (ρ < 1) on {100 * smap.stable_fraction():.1f}% of it", err=True)
+    if out.lower().endswith(DATA_FORMATS):
+        from .io import write_stability_map
+
+        write_stability_map(smap, out)
+    else:
+        from .plotting import save_figure, stability_figure
+
+        save_figure(stability_figure(smap), out)
     click.echo(f"wrote {out}", err=True)
 
 

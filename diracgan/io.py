@@ -186,3 +186,77 @@ def write_sweep(sweep, path: str | os.PathLike, dim: int = 1) -> Path:
         with atomic_output(path) as tmp:
             tmp.write_text(json.dumps(doc) + "\n")
     return path
+
+
+def write_training(run, path: str | os.PathLike) -> Path:
+    """Write a :class:`~diracgan.training.TrainingRun` by extension.
+
+    ``.csv``: ``step,theta_1..,phi_1..`` plus ``ema_theta_1..,ema_phi_1..`` when an EMA was
+    kept, with a leading ``run`` column for several starts; each run up to its last completed
+    step.  ``.json``: the configuration and per run ``status``, ``message``, ``steps``,
+    ``theta``, ``phi`` (and ``ema_theta``, ``ema_phi``).  ``.npz``: ``steps``, the (N, S, d)
+    arrays (NaN after a stop), ``status``, ``stop_step``, ``messages``, ``metadata``.
+    """
+    path = check_output(path, DATA_FORMATS)
+    d = run.dim
+    meta = {"loss": run.game.name, "params": run.game.params, "dim": d, "n_runs": run.n_runs, **run.config}
+    ext = path.suffix.lower()
+    has_ema = run.ema is not None
+    if ext == ".csv":
+        several = run.n_runs > 1
+        blocks = []
+        for i in range(run.n_runs):
+            ok = run.valid(i)
+            cols = [run.steps[ok, None], run.theta[i, ok], run.phi[i, ok]]
+            if has_ema:
+                cols += [run.ema_theta[i, ok], run.ema_phi[i, ok]]
+            if several:
+                cols.insert(0, np.full((int(ok.sum()), 1), i))
+            blocks.append(np.hstack(cols))
+        header = (["run"] if several else []) + ["step"] + state_columns(d) + (state_columns(d, "ema_") if has_ema else [])
+        write_table(path, header, np.vstack(blocks), int_columns=2 if several else 1)
+    elif ext == ".json":
+        runs = []
+        for i in range(run.n_runs):
+            ok = run.valid(i)
+            rec = {"run": i, "status": ("finished", "diverged")[int(run.status[i])], "message": run.messages[i],
+                   "steps": run.steps[ok].tolist(), "theta": run.theta[i, ok].tolist(), "phi": run.phi[i, ok].tolist()}
+            if has_ema:
+                rec["ema_theta"] = run.ema_theta[i, ok].tolist()
+                rec["ema_phi"] = run.ema_phi[i, ok].tolist()
+            runs.append(rec)
+        with atomic_output(path) as tmp:
+            tmp.write_text(json.dumps({**meta, "runs": runs}, ensure_ascii=False) + "\n")
+    else:
+        with atomic_output(path) as tmp, tmp.open("wb") as fh:
+            np.savez_compressed(fh, steps=run.steps, theta=run.theta, phi=run.phi, ema_theta=run.ema_theta,
+                                ema_phi=run.ema_phi, status=run.status, stop_step=run.stop_step,
+                                messages=np.array(run.messages), metadata=np.array(json.dumps(meta)))
+    return path
+
+
+def write_stability_map(smap, path: str | os.PathLike) -> Path:
+    """ρ over the grid: ``.csv`` (``x,[y,]rho``, one row per grid point, NaN-free: points where
+    the field is not differentiable are left out), ``.json`` or ``.npz`` (axes and the ρ array)."""
+    path = check_output(path, DATA_FORMATS)
+    ext = path.suffix.lower()
+    if ext == ".csv":
+        if smap.y is None:
+            header, rows = [smap.x_name, "rho"], np.column_stack([smap.x, smap.rho])
+        else:
+            xx, yy = np.meshgrid(smap.x, smap.y)
+            header, rows = [smap.x_name, smap.y_name, "rho"], np.column_stack([xx.ravel(), yy.ravel(), smap.rho.ravel()])
+        write_table(path, header, rows[np.isfinite(rows).all(axis=1)])
+    elif ext == ".json":
+        doc = {"loss": smap.game.name, "params": smap.game.params, "scheme": smap.scheme.describe(),
+               "x_name": smap.x_name, "x": smap.x.tolist(), "y_name": smap.y_name,
+               "y": None if smap.y is None else smap.y.tolist(),
+               "rho": np.where(np.isfinite(smap.rho), smap.rho, np.nan).tolist()}
+        text = json.dumps(doc).replace("NaN", "null")
+        with atomic_output(path) as tmp:
+            tmp.write_text(text + "\n")
+    else:
+        with atomic_output(path) as tmp, tmp.open("wb") as fh:
+            np.savez_compressed(fh, x=smap.x, y=np.array([]) if smap.y is None else smap.y, rho=smap.rho,
+                                x_name=np.array(smap.x_name), y_name=np.array(smap.y_name or ""))
+    return path

@@ -266,3 +266,139 @@ def sweep_figure(sweep) -> Figure:
         ax.set_title(f"{sweep.game.name}: eigenvalues of J(0) as {sym} runs from {sweep.values[0]:g} to "
                      f"{sweep.values[-1]:g}" + (f" ({fixed})" if fixed else "") + "\n(each eigenvalue has multiplicity d)")
     return fig
+
+
+def plot_training_plane(ax, run, *, ode=None, coords=(0, 1)):
+    """θ-plane of a training run: raw iterates, their EMA and (optionally) the gradient flow
+    from the same start (``ode``: a Trajectories).  d = 1 uses the (θ, φ) plane instead."""
+    d = run.dim
+    if d == 1:
+        get = lambda arr_t, arr_p: (arr_t[..., 0], arr_p[..., 0])  # noqa: E731
+        ax.set_xlabel("θ (generator)")
+        ax.set_ylabel("φ (discriminator)")
+    else:
+        i, j = coords
+        get = lambda arr_t, arr_p: (arr_t[..., i], arr_t[..., j])  # noqa: E731
+        ax.set_xlabel(f"θ$_{{{i + 1}}}$" + (f" (coordinates {i + 1}, {j + 1} of d = {d})" if d > 2 else ""))
+        ax.set_ylabel(f"θ$_{{{j + 1}}}$")
+    lw, alpha = _many(run.n_runs)
+    if ode is not None:
+        for r in range(ode.n_runs):
+            _, z = ode.run(r)
+            x, y = get(z[:, :d], z[:, d:])
+            ax.plot(x, y, color="0.45", lw=1.0, ls="--", zorder=2,
+                    label=f"gradient flow to t = {ode.t_max:g}" if r == 0 else None)
+    stops = []
+    for r in range(run.n_runs):
+        ok = run.valid(r)
+        x, y = get(run.theta[r, ok], run.phi[r, ok])
+        ax.plot(x, y, color=PALETTE["sky"], lw=0.7 * lw, alpha=alpha, zorder=3,
+                label="iterates" if r == 0 else None)
+        if run.ema is not None:
+            ex, ey = get(run.ema_theta[r, ok], run.ema_phi[r, ok])
+            ax.plot(ex, ey, color=PALETTE["blue"], lw=1.6 * lw, alpha=min(1.0, 2 * alpha), zorder=4,
+                    label=f"EMA (decay {run.ema:g})" if r == 0 else None)
+        if run.status[r] != 0:
+            stops.append((x[-1], y[-1]))
+    if run.n_runs <= 10:
+        x0, y0 = get(run.theta[:, 0], run.phi[:, 0])
+        ax.plot(x0, y0, "o", color=PALETTE["black"], ms=4, zorder=5, label="start")
+    if stops:
+        pts = np.array(stops)
+        ax.plot(pts[:, 0], pts[:, 1], "x", color=PALETTE["black"], ms=6, zorder=6,
+                label=f"stopped: diverged ({len(pts)})")
+    _mark_equilibrium(ax)
+    ax.set_aspect("equal", adjustable="datalim")
+    return ax
+
+
+def plot_training_distance(ax, run, *, floor: float = 1e-16):
+    """Distance ‖(θ, φ)‖ to the equilibrium against steps, raw and EMA, log scale."""
+    lw, alpha = _many(run.n_runs)
+    raw, avg = run.distance(), run.distance(ema=True)
+    for r in range(run.n_runs):
+        ok = run.valid(r)
+        ax.plot(run.steps[ok], np.maximum(raw[r, ok], floor), color=PALETTE["sky"], lw=lw, alpha=alpha,
+                label="iterate" if r == 0 else None)
+        if run.ema is not None:
+            ax.plot(run.steps[ok], np.maximum(avg[r, ok], floor), color=PALETTE["blue"], lw=1.4 * lw,
+                    alpha=min(1.0, 2 * alpha), label=f"EMA (decay {run.ema:g})" if r == 0 else None)
+    ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("‖(θ, φ)‖ (log scale)")
+    ax.grid(True, lw=0.3, alpha=0.5)
+    return ax
+
+
+def training_figure(run, *, ode=None, title: str | None = None) -> Figure:
+    """The ``diracgan train --plot`` figure: the plane beside the distance to the equilibrium."""
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(9.0, 4.2), layout="constrained")
+        ax_plane, ax_dist = fig.subplots(1, 2, width_ratios=[1.0, 1.15])
+        plot_training_plane(ax_plane, run, ode=ode)
+        ax_plane.legend(loc="best", frameon=False)
+        ax_plane.set_title("generator θ-plane" if run.dim > 1 else "(θ, φ) plane")
+        plot_training_distance(ax_dist, run)
+        ax_dist.legend(loc="best", frameon=False)
+        gain = run.ema_gain()
+        sub = "distance to the equilibrium"
+        if gain is not None and np.isfinite(gain).any():
+            sub += f" (last quarter: iterate / EMA = {np.nanmedian(gain):.3g})"
+        ax_dist.set_title(sub)
+        if title is None:
+            runs = f", {run.n_runs} starts" if run.n_runs > 1 else ""
+            title = f"{run.game.label()}, d = {run.dim}{runs}: {run.scheme.describe()}, {run.steps[-1]} steps"
+        fig.suptitle(title, fontsize=10.5)
+    return fig
+
+
+def plot_stability_map(ax, smap):
+    """Heatmap of the spectral radius ρ of the update map, with the ρ = 1 contour (1-D: a curve)."""
+    import matplotlib.colors as mcolors
+
+    labels = {"lr": "learning rate lr", "lr_d": "lr_d (discriminator)", "lr_g": "lr_g (generator)",
+              "momentum": "momentum μ", "dampening": "dampening"}
+
+    def label(name):
+        if name in labels:
+            return labels[name]
+        p = smap.game.spec.param(name)
+        return f"{p.symbol} (--{p.name})"
+
+    rho = np.ma.masked_invalid(smap.rho)
+    if smap.y is None:
+        ax.plot(smap.x, rho, color=PALETTE["blue"], lw=1.4)
+        ax.axhline(1.0, color=PALETTE["vermillion"], lw=1.0, label="ρ = 1")
+        ax.set_xlabel(label(smap.x_name))
+        ax.set_ylabel("spectral radius ρ")
+        ax.grid(True, lw=0.3, alpha=0.5)
+        ax.legend(frameon=False)
+        return ax
+    lo = float(min(rho.min(), 0.999)) if rho.count() else 0.0
+    hi = float(max(rho.max(), 1.001)) if rho.count() else 2.0
+    norm = mcolors.TwoSlopeNorm(vmin=lo, vcenter=1.0, vmax=hi)
+    mesh = ax.pcolormesh(smap.x, smap.y, rho, cmap="RdBu_r", norm=norm, shading="nearest", rasterized=True)
+    if rho.count() and rho.min() < 1 < rho.max():
+        ax.contour(smap.x, smap.y, rho, levels=[1.0], colors=PALETTE["black"], linewidths=1.2)
+    cb = ax.figure.colorbar(mesh, ax=ax)
+    lower = np.linspace(lo, 1.0, 3)[:-1]
+    upper = np.linspace(1.0, hi, 4)
+    cb.set_ticks(np.concatenate([lower, upper]))
+    cb.set_ticklabels([f"{x:.3g}" for x in np.concatenate([lower, upper])])
+    cb.set_label("spectral radius ρ (< 1: converges locally)")
+    ax.set_xlabel(label(smap.x_name))
+    ax.set_ylabel(label(smap.y_name))
+    return ax
+
+
+def stability_figure(smap) -> Figure:
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(6.4, 4.8), layout="constrained")
+        ax = fig.subplots()
+        plot_stability_map(ax, smap)
+        fixed = {k: v for k, v in smap.game.params.items() if k not in (smap.x_name, smap.y_name)}
+        fixed_text = ", ".join(f"{smap.game.spec.param(k).symbol} = {v:g}" for k, v in fixed.items())
+        ax.set_title(f"{smap.game.name}{' (' + fixed_text + ')' if fixed_text else ''}: {smap.scheme.opt_g.name}, "
+                     f"{smap.scheme.mode}\nlocal stability of the update map at θ = φ = 0 "
+                     f"(stable: {100 * smap.stable_fraction():.0f}% of the grid)")
+    return fig

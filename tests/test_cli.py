@@ -480,8 +480,6 @@ def test_bare_group_shows_help_not_an_error(runner):
     assert "Error:" not in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the wgan-clip error suggests `diracgan train`, a command that "
-                   "does not exist")
 def test_wgan_clip_hint_names_an_existing_command(runner, tmp_path):
     result = run_cli(runner, ["simulate", "--loss", "wgan-clip"])
     line = assert_one_line_error(result, "discrete time")

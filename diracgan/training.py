@@ -1,0 +1,316 @@
+"""Discrete-time training: the update schemes real GAN code uses, on a batch of starts.
+
+A *step* is one generator iteration of the training loop:
+
+* ``simultaneous``: both players step from the same point, gradients g_φ = ∇_φ L_D and
+  g_θ = ∇_θ L_G evaluated once.
+* ``alternating`` (the default, as real training loops do) with ``order='d-first'`` (WGAN-GP's
+  Algorithm 1; the default): ``n_critic``
+  discriminator steps, then ``n_gen`` generator steps, each gradient at the current point;
+  ``order='g-first'`` (Mescheder's reference notebook) reverses the two.
+* ``extragradient`` (simultaneous only): extrapolate both players by one gradient step, then
+  step from the original point with the gradients at the extrapolated one.
+
+Learning rates may differ (``lr_d``, ``lr_g``: TTUR, Heusel et al. 2017).  For ``wgan-clip``
+every coordinate of φ is clipped to [−c, c] after each discriminator step (and after the
+extrapolation of extragradient), as the WGAN paper's Algorithm 1 does.
+
+The EMA follows ``torch.optim.swa_utils.AveragedModel`` with ``get_ema_multi_avg_fn(decay)``:
+the average is the start until the first update, a copy of the iterate at the first update
+(after step 1), then ema ← lerp(ema, p, 1 − decay) after every step; it is kept for θ and φ.
+
+Gradients come from the derived field: ∇_θ L_G = −θ', ∇_φ L_D = −φ'.  A run whose state
+becomes non-finite or whose norm ‖(θ, φ)‖ reaches ``bound`` stops there (its later records are
+NaN) with a message; the others go on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .games import Game, InputError
+from .optimizers import Extragradient, Optimizer, lerp, make_optimizer
+
+__all__ = ["MODES", "ORDERS", "Scheme", "TrainingRun", "train", "gradient_function", "default_mode", "TrainStatus"]
+
+MODES = ("simultaneous", "alternating")
+ORDERS = ("d-first", "g-first")
+
+GradFn = Callable[[np.ndarray, np.ndarray], tuple]
+
+
+class TrainStatus:
+    FINISHED = 0
+    DIVERGED = 1
+    NAMES = {0: "finished", 1: "diverged"}
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """How the two players take turns (see module doc), with one optimizer each."""
+
+    opt_d: Optimizer
+    opt_g: Optimizer
+    mode: str = "alternating"
+    order: str = "d-first"
+    n_critic: int = 1
+    n_gen: int = 1
+    clip: float | None = None
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise InputError(f"unknown mode {self.mode!r}; choose one of: {', '.join(MODES)}")
+        if self.order not in ORDERS:
+            raise InputError(f"unknown order {self.order!r}; choose one of: {', '.join(ORDERS)}")
+        for name, n in (("n-critic", self.n_critic), ("n-gen", self.n_gen)):
+            if int(n) != n or n < 1:
+                raise InputError(f"{name} must be a whole number ≥ 1, got {n!r}")
+        if self.mode == "simultaneous" and (self.n_critic != 1 or self.n_gen != 1):
+            raise InputError("--n-critic/--n-gen > 1 need --mode alternating (simultaneous steps update both "
+                             "players once)")
+        extra = isinstance(self.opt_d, Extragradient), isinstance(self.opt_g, Extragradient)
+        if any(extra) and not all(extra):
+            raise InputError("extragradient must be used by both players")
+        if all(extra) and self.mode != "simultaneous":
+            raise InputError("extragradient is a simultaneous scheme; use --mode simultaneous")
+
+    @property
+    def extragradient(self) -> bool:
+        return isinstance(self.opt_d, Extragradient)
+
+    def init(self, theta: np.ndarray, phi: np.ndarray) -> tuple[dict, dict]:
+        return self.opt_d.init(phi), self.opt_g.init(theta)
+
+    def _project(self, phi):
+        return phi if self.clip is None else np.clip(phi, -self.clip, self.clip)
+
+    def step(self, theta, phi, grad: GradFn, state_d: dict, state_g: dict):
+        """One step of the loop (one generator iteration); returns the new (θ, φ)."""
+        if self.mode == "simultaneous":
+            g_theta, g_phi = grad(theta, phi)
+            if self.extragradient:
+                theta_x = theta - self.opt_g.lr * g_theta
+                phi_x = self._project(phi - self.opt_d.lr * g_phi)
+                g_theta, g_phi = grad(theta_x, phi_x)
+            phi_new = self._project(self.opt_d.step(phi, g_phi, state_d))
+            theta_new = self.opt_g.step(theta, g_theta, state_g)
+            return theta_new, phi_new
+
+        def d_steps(theta, phi):
+            for _ in range(self.n_critic):
+                phi = self._project(self.opt_d.step(phi, grad(theta, phi)[1], state_d))
+            return phi
+
+        def g_steps(theta, phi):
+            for _ in range(self.n_gen):
+                theta = self.opt_g.step(theta, grad(theta, phi)[0], state_g)
+            return theta
+
+        if self.order == "d-first":
+            phi = d_steps(theta, phi)
+            theta = g_steps(theta, phi)
+        else:
+            theta = g_steps(theta, phi)
+            phi = d_steps(theta, phi)
+        return theta, phi
+
+    def describe(self) -> str:
+        def fmt(x):
+            x = np.asarray(x)
+            return f"{x.item():g}" if x.size == 1 else "per run"
+
+        same = np.shape(self.opt_d.lr) == np.shape(self.opt_g.lr) and np.all(
+            np.asarray(self.opt_d.lr) == np.asarray(self.opt_g.lr))
+        lrs = f"lr {fmt(self.opt_d.lr)}" if same else f"lr_d {fmt(self.opt_d.lr)}, lr_g {fmt(self.opt_g.lr)}"
+        if self.mode == "simultaneous":
+            how = "simultaneous"
+        else:
+            how = f"alternating, {self.order}, n_critic {self.n_critic}" + (f", n_gen {self.n_gen}" if self.n_gen > 1 else "")
+        return f"{self.opt_g.name}, {lrs}, {how}"
+
+
+def default_mode(optimizer: str) -> str:
+    """``alternating`` (what training loops do), except ``simultaneous`` for extragradient."""
+    return "simultaneous" if optimizer == "extragradient" else "alternating"
+
+
+def gradient_function(game: Game) -> GradFn:
+    """(θ, φ) ↦ (∇_θ L_G, ∇_φ L_D) = −(θ', φ') from the derived field, batched."""
+    vf = game.field
+    params = game.param_values()
+
+    def grad(theta, phi):
+        dtheta, dphi = vf(theta, phi, params)
+        return -dtheta, -dphi
+
+    return grad
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingRun:
+    """Recorded iterates of N runs.
+
+    ``steps`` (S,) recorded step numbers (0 = start); ``theta``, ``phi``, ``ema_theta``,
+    ``ema_phi`` (N, S, d), NaN after a run stopped; ``status`` (N,) codes of
+    :class:`TrainStatus`, ``stop_step`` (N,) the last completed step, ``messages``.
+    """
+
+    game: Game
+    scheme: Scheme
+    steps: np.ndarray
+    theta: np.ndarray
+    phi: np.ndarray
+    ema_theta: np.ndarray
+    ema_phi: np.ndarray
+    status: np.ndarray
+    stop_step: np.ndarray
+    messages: tuple[str, ...]
+    ema: float | None
+    config: dict = field(default_factory=dict)
+
+    @property
+    def n_runs(self) -> int:
+        return self.theta.shape[0]
+
+    @property
+    def dim(self) -> int:
+        return self.theta.shape[-1]
+
+    def distance(self, ema: bool = False) -> np.ndarray:
+        """(N, S) distance ‖(θ, φ)‖ to the equilibrium, of the iterate or of its EMA."""
+        th, ph = (self.ema_theta, self.ema_phi) if ema else (self.theta, self.phi)
+        return np.sqrt(np.sum(th**2, axis=-1) + np.sum(ph**2, axis=-1))
+
+    def valid(self, i: int) -> np.ndarray:
+        """Mask of the recorded steps of run ``i`` (up to its stop)."""
+        return self.steps <= self.stop_step[i]
+
+    def summary(self) -> str:
+        counts = {}
+        for s in self.status:
+            counts[TrainStatus.NAMES[int(s)]] = counts.get(TrainStatus.NAMES[int(s)], 0) + 1
+        return f"{self.n_runs} run{'s' if self.n_runs != 1 else ''}: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+
+    def ema_gain(self, last_fraction: float = 0.25) -> np.ndarray | None:
+        """(N,) mean distance to the equilibrium of the raw iterate over the last quarter of
+        the steps, divided by that of the EMA: > 1 when the EMA sits closer (the seed's claim)."""
+        if self.ema is None:
+            return None
+        tail = self.steps >= (1 - last_fraction) * self.steps[-1]
+        with np.errstate(all="ignore"):
+            return np.nanmean(self.distance()[:, tail], axis=1) / np.nanmean(self.distance(True)[:, tail], axis=1)
+
+
+def train(
+    game: Game,
+    theta0,
+    phi0,
+    *,
+    scheme: Scheme | None = None,
+    optimizer: str = "sgd",
+    lr: float | None = None,
+    lr_d: float | None = None,
+    lr_g: float | None = None,
+    mode: str | None = None,
+    order: str = "d-first",
+    n_critic: int = 1,
+    n_gen: int = 1,
+    steps: int = 1000,
+    ema: float | None = None,
+    bound: float = 1e6,
+    record_every: int = 1,
+    grad: GradFn | None = None,
+    **hyper,
+) -> TrainingRun:
+    """Train the Dirac-GAN with discrete steps from one start or a batch (see module doc).
+
+    ``optimizer`` and ``hyper`` (momentum, nesterov, dampening, beta1, beta2, eps, amsgrad,
+    alpha, centered, weight_decay) build the two optimizers unless a ``scheme`` is given;
+    ``lr`` applies to both players unless ``lr_d``/``lr_g`` are given (default: torch's
+    default lr of the optimizer).  ``mode`` defaults to :func:`default_mode`.  ``ema`` is the decay of the EMA (None: no EMA).
+    ``grad`` overrides the gradient function (tests, the torch cross-check).
+    """
+    theta = np.array(theta0, dtype=float, ndmin=2)
+    phi = np.array(phi0, dtype=float, ndmin=2)
+    if theta.shape != phi.shape or theta.ndim != 2:
+        raise InputError(f"θ and φ starts must have the same shape (N, d), got {theta.shape} and {phi.shape}")
+    if int(steps) != steps or steps < 1:
+        raise InputError(f"steps must be a whole number ≥ 1, got {steps!r}")
+    if int(record_every) != record_every or record_every < 1:
+        raise InputError(f"record-every must be a whole number ≥ 1, got {record_every!r}")
+    if ema is not None and not (0 <= ema < 1):
+        raise InputError(f"EMA decay must be in [0, 1), got {ema!r}")
+    if not (bound > 0):
+        raise InputError(f"bound must be > 0, got {bound!r}")
+    clip = game.params.get("clip")
+    if scheme is None:
+        lr_d = lr_d if lr_d is not None else lr
+        lr_g = lr_g if lr_g is not None else lr
+        mode = mode or default_mode(optimizer)
+        scheme = Scheme(make_optimizer(optimizer, lr=lr_d, **hyper), make_optimizer(optimizer, lr=lr_g, **hyper),
+                        mode=mode, order=order, n_critic=n_critic, n_gen=n_gen, clip=clip)
+    grad = grad or gradient_function(game)
+
+    n, d = theta.shape
+    steps = int(steps)
+    rec = np.arange(0, steps + 1, record_every)
+    if rec[-1] != steps:
+        rec = np.append(rec, steps)
+    hist = {k: np.full((n, len(rec), d), np.nan) for k in ("theta", "phi", "ema_theta", "ema_phi")}
+    hist["theta"][:, 0], hist["phi"][:, 0] = theta, phi
+    hist["ema_theta"][:, 0], hist["ema_phi"][:, 0] = theta, phi
+    ema_theta, ema_phi = theta.copy(), phi.copy()
+    status = np.zeros(n, dtype=int)
+    stop_step = np.full(n, steps)
+    messages = [f"finished {steps} steps"] * n
+    alive = np.ones(n, dtype=bool)
+    state_d, state_g = scheme.init(theta, phi)
+    j = 1
+    for k in range(1, steps + 1):
+        with np.errstate(all="ignore"):
+            new_theta, new_phi = scheme.step(theta, phi, grad, state_d, state_g)
+            norm = np.sqrt(np.sum(new_theta**2, axis=1) + np.sum(new_phi**2, axis=1))
+        bad = alive & ~(norm < bound)   # NaN/inf fail this test too
+        if bad.any():
+            for i in np.flatnonzero(bad):
+                why = "became non-finite" if not np.isfinite(norm[i]) else f"reached ‖(θ, φ)‖ ≥ {bound:g}"
+                status[i], stop_step[i] = TrainStatus.DIVERGED, k - 1
+                messages[i] = f"diverged: the iterate {why} at step {k}; kept steps 0..{k - 1}"
+            alive &= ~bad
+            # Freeze stopped runs at their last finite state so they cannot poison anything.
+            new_theta[~alive], new_phi[~alive] = theta[~alive], phi[~alive]
+        theta, phi = new_theta, new_phi
+        if ema is not None:
+            if k == 1:
+                ema_theta, ema_phi = theta.copy(), phi.copy()
+            else:
+                ema_theta, ema_phi = lerp(ema_theta, theta, 1 - ema), lerp(ema_phi, phi, 1 - ema)
+        if rec[j] == k:
+            live = alive
+            hist["theta"][live, j], hist["phi"][live, j] = theta[live], phi[live]
+            if ema is not None:
+                hist["ema_theta"][live, j], hist["ema_phi"][live, j] = ema_theta[live], ema_phi[live]
+            j += 1
+        if not alive.any():
+            break
+    if ema is None:
+        hist["ema_theta"][:] = np.nan
+        hist["ema_phi"][:] = np.nan
+    config = {"optimizer": scheme.opt_g.name, "lr_d": _plain(scheme.opt_d.lr), "lr_g": _plain(scheme.opt_g.lr),
+              "mode": scheme.mode, "order": scheme.order, "n_critic": scheme.n_critic, "n_gen": scheme.n_gen,
+              "steps": steps, "ema": ema, "clip": scheme.clip, "bound": bound,
+              "hyper": {k: _plain(v) for k, v in scheme.opt_g.hyper().items() if k != "lr"}}
+    return TrainingRun(game, scheme, rec, hist["theta"], hist["phi"], hist["ema_theta"], hist["ema_phi"], status,
+                       stop_step, tuple(messages), ema, config)
+
+
+def _plain(x):
+    arr = np.asarray(x)
+    if arr.ndim == 0:
+        v = arr.item()
+        return float(v) if isinstance(v, float) and math.isfinite(v) else v
+    return arr.tolist()
