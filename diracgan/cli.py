@@ -567,6 +567,74 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
     click.echo(f"wrote {out}", err=True)
 
 
+@cli.command()
+@click.option("--only", multiple=True, metavar="NAME", help="Render only this entry (repeatable).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Render into a temporary folder and exit 1 if any committed figure differs.")
+@click.option("--dir", "folder", type=click.Path(file_okay=False), default="figures", show_default=True,
+              help="The figures folder.")
+@click.option("--list", "list_only", is_flag=True, help="List the catalogue and exit.")
+def figures(only, check_only, folder, list_only):
+    """Regenerate every figure of the catalogue (byte-identical for the same library versions)."""
+    import os
+
+    from .figures import CATALOGUE, check, get_entry, render_all
+
+    for name in only:
+        get_entry(name)
+    if list_only:
+        for e in CATALOGUE:
+            click.echo(f"{e.name:<20} {e.filename:<24} {e.caption}")
+        return
+    if check_only:
+        results = check(folder, list(only) or None)
+        bad = [(f, s) for f, s in results if s != "ok"]
+        for f, s in results:
+            click.echo(f"{s:<8} {f}")
+        click.echo(f"{len(results) - len(bad)} of {len(results)} figures identical to a fresh render", err=True)
+        return 1 if bad else 0
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise InputError(f"--dir {folder!r} is not a folder")
+    if not os.access(os.path.dirname(os.path.abspath(folder)) or ".", os.W_OK):
+        raise InputError(f"cannot write into {folder!r}: permission denied")
+    t0 = time.perf_counter()
+    paths = render_all(folder, list(only) or None)
+    click.echo(f"rendered {len(paths)} figure(s) into {folder}/ in {time.perf_counter() - t0:.1f} s", err=True)
+
+
+@cli.command()
+@_game_options
+@click.option("--theta", default=None, metavar="θ1,θ2,…", help="Start of θ  [default: the seed's]")
+@click.option("--phi", default=None, metavar="φ1,φ2,…", help="Start of φ  [default: the seed's]")
+@click.option("--t-max", "-T", type=POSITIVE, default=40.0, show_default=True, help="End time.")
+@click.option("--frames", type=click.IntRange(min=2, max=2000), default=72, show_default=True, help="Frames.")
+@click.option("--fps", type=click.IntRange(min=1, max=100), default=18, show_default=True, help="Frames per second.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
+              help="GIF file  [default: anim-<loss>-<params>-d<dim>.gif]")
+def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out):
+    """Animate a trajectory: the θ-plane (or (θ, φ) plane with the field for d = 1) beside
+    ‖θ‖ and ‖φ‖, as a GIF (matplotlib's PillowWriter, no external program)."""
+    from .io import check_output
+
+    if out is not None:
+        check_output(out, (".gif",))
+    game = _make_game(loss, lam, c)
+    if game.spec.discrete_only:
+        raise InputError(f"{loss} is defined only in discrete time; use `diracgan train --loss {loss} --plot FILE`")
+    th, ph, d, where = _resolve_starts(dim, theta, phi, None, 0, 0.5, None)
+    if out is None:
+        out = f"anim-{game.label('file')}-d{d}.gif"
+        check_output(out, (".gif",))
+    from .integrate import simulate
+    from .plotting import animate_phase
+
+    run = simulate(game, th, ph, t_max=t_max, samples=max(1601, 4 * frames))
+    if run.status[0] != 0:
+        click.echo(f"note: {run.messages[0]}", err=True)
+    animate_phase(run, out, frames=frames, fps=fps)
+    click.echo(f"{game.label()}, d = {d}, {where}: wrote {out} ({frames} frames at {fps} fps)", err=True)
+
+
 def main(argv=None):
     """Console entry point."""
     return cli.main(args=argv, prog_name="diracgan")

@@ -67,6 +67,21 @@ def _many(n: int) -> tuple[float, float]:
     return 0.6, max(0.08, min(0.5, 12.0 / n))
 
 
+def _lines(ax, curves, *, color, lw, alpha, label=None, zorder=2, **kw):
+    """Draw many (x, y) curves: one LineCollection when there are many (fast), else plot()."""
+    from matplotlib.collections import LineCollection
+
+    curves = [(np.asarray(x), np.asarray(y)) for x, y in curves if len(x)]
+    if len(curves) > 10:
+        coll = LineCollection([np.column_stack(c) for c in curves], colors=color, linewidths=lw, alpha=alpha,
+                              zorder=zorder, label=label, **kw)
+        ax.add_collection(coll)
+        ax.autoscale_view()
+        return
+    for n, (x, y) in enumerate(curves):
+        ax.plot(x, y, color=color, lw=lw, alpha=alpha, zorder=zorder, label=label if n == 0 else None, **kw)
+
+
 def _mark_equilibrium(ax, label="equilibrium θ = φ = 0"):
     ax.plot([0], [0], marker="*", ms=11, color=PALETTE["vermillion"], mec="white", mew=0.6,
             ls="none", zorder=5, label=label)
@@ -94,9 +109,9 @@ def plot_theta_plane(ax, traj: Trajectories, *, color=None, label=None, coords=(
     color = color or PALETTE["blue"]
     lw, alpha = _many(traj.n_runs)
     stops: dict = {}
-    for r in range(traj.n_runs):
-        _, z = traj.run(r)
-        ax.plot(z[:, i], z[:, j], color=color, lw=lw, alpha=alpha, label=label if r == 0 else None)
+    runs = [traj.run(r)[1] for r in range(traj.n_runs)]
+    _lines(ax, [(z[:, i], z[:, j]) for z in runs], color=color, lw=lw, alpha=alpha, label=label)
+    for r, z in enumerate(runs):
         if traj.n_runs <= 10:
             ax.plot(z[0, i], z[0, j], "o", color=color, ms=4, mec="white", mew=0.5,
                     label="start" if r == 0 and label is None else None)
@@ -127,18 +142,17 @@ def plot_vector_field(ax, game, extent: float, *, density: float = 1.1, n: int =
     return speed
 
 
-def plot_state_plane(ax, traj: Trajectories, *, field: bool = True, color=None, label=None):
-    """d = 1: the (θ, φ) plane with the vector field (streamlines) and the trajectories."""
+def plot_state_plane(ax, traj: Trajectories, *, field: bool = True, color=None, label=None,
+                     extent: float | None = None):
+    """d = 1: the (θ, φ) plane with the vector field (streamlines) and the trajectories, over
+    [−extent, extent]² (default: the trajectories' range)."""
     if traj.dim != 1:
         raise ValueError("the (θ, φ) plane is for d = 1")
     color = color or PALETTE["blue"]
     lw, alpha = _many(traj.n_runs)
-    extent = 0.0
     stops: dict = {}
-    for r in range(traj.n_runs):
-        _, z = traj.run(r)
-        extent = max(extent, float(np.max(np.abs(z))))
-    extent = max(1.15 * extent, 0.1)
+    if extent is None:
+        extent = max(max(float(np.max(np.abs(traj.run(r)[1]))) for r in range(traj.n_runs)) * 1.15, 0.1)
     if field and traj.game is not None:
         plot_vector_field(ax, traj.game, extent)
     for r in range(traj.n_runs):
@@ -152,6 +166,8 @@ def plot_state_plane(ax, traj: Trajectories, *, field: bool = True, color=None, 
             stops.setdefault(int(traj.status[r]), []).append((z[-1, 0], z[-1, 1]))
     _mark_equilibrium(ax)
     _mark_stops(ax, traj, stops)
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
     ax.set_xlabel("θ (generator)")
     ax.set_ylabel("φ (discriminator)")
     ax.set_aspect("equal")
@@ -163,11 +179,10 @@ def plot_norms(ax, traj: Trajectories, *, floor: float = 1e-16):
     lw, alpha = _many(traj.n_runs)
     colors = {"θ": PALETTE["blue"], "φ": PALETTE["orange"]}
     d = traj.dim
-    for r in range(traj.n_runs):
-        t, z = traj.run(r)
-        for name, part in (("θ", z[:, :d]), ("φ", z[:, d:])):
-            ax.plot(t, np.maximum(np.linalg.norm(part, axis=1), floor), color=colors[name], lw=lw,
-                    alpha=alpha, label=f"‖{name}‖" if r == 0 and traj.n_runs == 1 else None)
+    runs = [traj.run(r) for r in range(traj.n_runs)]
+    for name, sl in (("θ", slice(0, d)), ("φ", slice(d, 2 * d))):
+        _lines(ax, [(t, np.maximum(np.linalg.norm(z[:, sl], axis=1), floor)) for t, z in runs], color=colors[name],
+               lw=lw, alpha=alpha, label=f"‖{name}‖" if traj.n_runs == 1 else None)
     if traj.n_runs > 1:
         for name, part in (("θ", traj.theta), ("φ", traj.phi)):
             with np.errstate(all="ignore"):
@@ -379,7 +394,10 @@ def plot_stability_map(ax, smap):
     norm = mcolors.TwoSlopeNorm(vmin=lo, vcenter=1.0, vmax=hi)
     mesh = ax.pcolormesh(smap.x, smap.y, rho, cmap="RdBu_r", norm=norm, shading="nearest", rasterized=True)
     if rho.count() and rho.min() < 1 < rho.max():
-        ax.contour(smap.x, smap.y, rho, levels=[1.0], colors=PALETTE["black"], linewidths=1.2)
+        # Marginal points (ρ = 1 up to rounding, e.g. alternating steps at λ = 0) count as not
+        # expanding, so the contour is the boundary of {ρ > 1} and not rounding noise.
+        edge = np.where(np.abs(rho - 1) < 1e-9, 1 - 1e-9, rho)
+        ax.contour(smap.x, smap.y, edge, levels=[1.0], colors=PALETTE["black"], linewidths=1.2)
     cb = ax.figure.colorbar(mesh, ax=ax)
     lower = np.linspace(lo, 1.0, 3)[:-1]
     upper = np.linspace(1.0, hi, 4)
@@ -402,3 +420,108 @@ def stability_figure(smap) -> Figure:
                      f"{smap.scheme.mode}\nlocal stability of the update map at θ = φ = 0 "
                      f"(stable: {100 * smap.stable_fraction():.0f}% of the grid)")
     return fig
+
+
+def plot_distances(ax, runs: dict, *, floor: float = 1e-16):
+    """‖(θ, φ)‖ against time for several games on one log-scale panel (``runs``: label →
+    single-run Trajectories)."""
+    for (label, traj), color in zip(runs.items(), CYCLE):
+        t, z = traj.run(0)
+        ax.plot(t, np.maximum(np.linalg.norm(z, axis=1), floor), color=color, lw=1.3, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("time t")
+    ax.set_ylabel("‖(θ, φ)‖, distance to the equilibrium (log scale)")
+    ax.grid(True, lw=0.3, alpha=0.5)
+    return ax
+
+
+def plot_discrete_vs_flow(ax, ode: Trajectories, runs: dict):
+    """θ-plane: the gradient flow against discrete training runs (label → TrainingRun)."""
+    _, z = ode.run(0)
+    ax.plot(z[:, 0], z[:, 1], color=PALETTE["black"], lw=0.6, ls="--", label=f"gradient flow (t ≤ {ode.t_max:g})",
+            zorder=4)
+    for n, ((label, run), color) in enumerate(zip(runs.items(), (PALETTE["orange"], PALETTE["sky"], PALETTE["green"],
+                                                                 PALETTE["purple"]))):
+        ok = run.valid(0)
+        ax.plot(run.theta[0, ok, 0], run.theta[0, ok, 1], color=color, lw=0.9, label=label, zorder=2 + 0.1 * n)
+        if run.status[0] != 0:
+            ax.plot(run.theta[0, ok, 0][-1], run.theta[0, ok, 1][-1], "x", color=PALETTE["black"], zorder=5)
+    ax.plot(z[0, 0], z[0, 1], "o", color=PALETTE["black"], ms=4, zorder=6, label="start")
+    _mark_equilibrium(ax)
+    ax.set_xlabel("θ$_1$")
+    ax.set_ylabel("θ$_2$")
+    ax.set_aspect("equal", adjustable="datalim")
+    return ax
+
+
+def animate_phase(traj: Trajectories, path, *, frames: int = 80, fps: int = 20, trail: bool = True,
+                  title: str | None = None) -> Path:
+    """A GIF of run 0 moving in the θ-plane (or the (θ, φ) plane with its field for d = 1),
+    with the ‖θ‖, ‖φ‖ panel filling in; through matplotlib's PillowWriter (no external
+    program).  ``frames`` frames at ``fps`` per second; written atomically."""
+    from matplotlib.animation import PillowWriter
+
+    path = check_output(path, (".gif",))
+    if int(frames) != frames or frames < 2:
+        raise ValueError(f"frames must be a whole number ≥ 2, got {frames!r}")
+    t, z = traj.run(0)
+    d = traj.dim
+    idx = np.unique(np.linspace(0, len(t) - 1, int(frames)).round().astype(int))
+    if len(idx) < frames:   # fewer samples than frames: interpolate the times
+        idx = np.linspace(0, len(t) - 1, int(frames)).round().astype(int)
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(7.2, 3.4), dpi=90, layout="constrained")
+        ax, ax_n = fig.subplots(1, 2, width_ratios=[1.0, 1.2])
+        if d == 1:
+            extent = max(float(np.abs(z).max()) * 1.15, 0.1)
+            plot_vector_field(ax, traj.game, extent, density=0.9)
+            xs, ys = z[:, 0], z[:, 1]
+            ax.set_xlabel("θ")
+            ax.set_ylabel("φ")
+        else:
+            xs, ys = z[:, 0], z[:, 1]
+            pad = 0.1 * max(np.ptp(xs), np.ptp(ys), 1e-3)
+            ax.set_xlim(min(xs.min(), 0) - pad, max(xs.max(), 0) + pad)
+            ax.set_ylim(min(ys.min(), 0) - pad, max(ys.max(), 0) + pad)
+            ax.set_xlabel("θ$_1$")
+            ax.set_ylabel("θ$_2$")
+        ax.set_aspect("equal", adjustable="box")
+        _mark_equilibrium(ax)
+        (line,) = ax.plot([], [], color=PALETTE["blue"], lw=1.2)
+        (dot,) = ax.plot([], [], "o", color=PALETTE["orange"], ms=6, zorder=6)
+        nt = np.maximum(np.linalg.norm(z[:, :d], axis=1), 1e-16)
+        nphi = np.maximum(np.linalg.norm(z[:, d:], axis=1), 1e-16)
+        ax_n.set_yscale("log")
+        ax_n.set_xlim(t[0], t[-1])
+        lo = min(nt.min(), nphi.min())
+        hi = max(nt.max(), nphi.max())
+        ax_n.set_ylim(lo / 1.5, hi * 1.5)
+        (ln_t,) = ax_n.plot([], [], color=PALETTE["blue"], lw=1.2, label="‖θ‖")
+        (ln_p,) = ax_n.plot([], [], color=PALETTE["orange"], lw=1.2, label="‖φ‖")
+        ax_n.legend(loc="upper right", frameon=False)
+        ax_n.set_xlabel("time t")
+        ax_n.grid(True, lw=0.3, alpha=0.5)
+        label = traj.game.label() if traj.game is not None else "field"
+        fig.suptitle(title or f"{label}, d = {d}", fontsize=10)
+
+        def draw(k):
+            i = idx[k]
+            if trail:
+                line.set_data(xs[: i + 1], ys[: i + 1])
+            dot.set_data([xs[i]], [ys[i]])
+            ln_t.set_data(t[: i + 1], nt[: i + 1])
+            ln_p.set_data(t[: i + 1], nphi[: i + 1])
+            return line, dot, ln_t, ln_p
+
+        # Lay the figure out once, then freeze it: constrained layout per frame is slow.  The
+        # writer is driven directly so that each frame is drawn exactly once.
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig).draw()
+        fig.set_layout_engine("none")
+        writer = PillowWriter(fps=fps)
+        with atomic_output(path) as tmp, writer.saving(fig, tmp, dpi=fig.dpi):
+            for k in range(len(idx)):
+                draw(k)
+                writer.grab_frame()
+    return path

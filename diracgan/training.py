@@ -169,7 +169,7 @@ class TrainingRun:
     status: np.ndarray
     stop_step: np.ndarray
     messages: tuple[str, ...]
-    ema: float | None
+    ema: float | np.ndarray | None
     config: dict = field(default_factory=dict)
 
     @property
@@ -231,7 +231,8 @@ def train(
     ``optimizer`` and ``hyper`` (momentum, nesterov, dampening, beta1, beta2, eps, amsgrad,
     alpha, centered, weight_decay) build the two optimizers unless a ``scheme`` is given;
     ``lr`` applies to both players unless ``lr_d``/``lr_g`` are given (default: torch's
-    default lr of the optimizer).  ``mode`` defaults to :func:`default_mode`.  ``ema`` is the decay of the EMA (None: no EMA).
+    default lr of the optimizer).  ``mode`` defaults to :func:`default_mode`.  ``ema`` is the
+    decay of the EMA (None: no EMA; an (N, 1) array gives each run its own decay).
     ``grad`` overrides the gradient function (tests, the torch cross-check).
     """
     theta = np.array(theta0, dtype=float, ndmin=2)
@@ -242,8 +243,10 @@ def train(
         raise InputError(f"steps must be a whole number ≥ 1, got {steps!r}")
     if int(record_every) != record_every or record_every < 1:
         raise InputError(f"record-every must be a whole number ≥ 1, got {record_every!r}")
-    if ema is not None and not (0 <= ema < 1):
-        raise InputError(f"EMA decay must be in [0, 1), got {ema!r}")
+    if ema is not None:
+        decay = np.asarray(ema, dtype=float)
+        if not np.all((decay >= 0) & (decay < 1)):
+            raise InputError(f"EMA decay must be in [0, 1), got {ema!r}")
     if not (bound > 0):
         raise InputError(f"bound must be > 0, got {bound!r}")
     clip = game.params.get("clip")
@@ -302,7 +305,7 @@ def train(
         hist["ema_phi"][:] = np.nan
     config = {"optimizer": scheme.opt_g.name, "lr_d": _plain(scheme.opt_d.lr), "lr_g": _plain(scheme.opt_g.lr),
               "mode": scheme.mode, "order": scheme.order, "n_critic": scheme.n_critic, "n_gen": scheme.n_gen,
-              "steps": steps, "ema": ema, "clip": scheme.clip, "bound": bound,
+              "steps": steps, "ema": None if ema is None else _plain(ema), "clip": scheme.clip, "bound": bound,
               "hyper": {k: _plain(v) for k, v in scheme.opt_g.hyper().items() if k != "lr"}}
     return TrainingRun(game, scheme, rec, hist["theta"], hist["phi"], hist["ema_theta"], hist["ema_phi"], status,
                        stop_step, tuple(messages), ema, config)

@@ -1,0 +1,97 @@
+"""The figure catalogue: every entry renders, output is byte-reproducible, `--check` catches
+a modified figure, animations have the expected frames, and the committed figures are current."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from diracgan.cli import cli
+from diracgan.figures import CATALOGUE, check, render, versions
+
+FIGURES = Path(__file__).parents[1] / "figures"
+MANIFEST = json.loads((FIGURES / "manifest.json").read_text())
+SAME_VERSIONS = MANIFEST["versions"] == versions()
+
+
+def run(args):
+    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="diracgan")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("figures")
+    return {e.name: render(e, folder) for e in CATALOGUE}
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=[e.name for e in CATALOGUE])
+def test_every_entry_renders_and_matches_the_committed_file(rendered, entry):
+    path = rendered[entry.name]
+    assert path.stat().st_size > 20_000
+    committed = FIGURES / entry.filename
+    assert committed.exists(), f"{entry.filename} is not committed: run `diracgan figures`"
+    if not SAME_VERSIONS:
+        pytest.skip(f"figures were drawn with {MANIFEST['versions']}, this is {versions()}")
+    assert path.read_bytes() == committed.read_bytes(), (
+        f"{entry.filename} differs from a fresh render: run `diracgan figures` and commit")
+
+
+def test_the_manifest_lists_every_file_with_its_hash():
+    assert set(MANIFEST["files"]) == {e.filename for e in CATALOGUE}
+
+
+@pytest.mark.parametrize("name", ["anim-vanilla", "anim-gp0"])
+def test_catalogue_animations_have_72_frames(rendered, name):
+    with Image.open(rendered[name]) as im:
+        assert im.n_frames == 72 and im.format == "GIF"
+
+
+def test_rendering_twice_is_byte_identical(tmp_path):
+    entry = next(e for e in CATALOGUE if e.name == "eig-gp0-lambda")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert render(entry, tmp_path / "a").read_bytes() == render(entry, tmp_path / "b").read_bytes()
+
+
+def test_check_detects_a_modified_figure(tmp_path):
+    entry = next(e for e in CATALOGUE if e.name == "seed-gp0")
+    render(entry, tmp_path)
+    assert check(tmp_path, ["seed-gp0"], progress=False) == [("seed-gp0.png", "ok")]
+    r = run(["figures", "--check", "--only", "seed-gp0", "--dir", tmp_path])
+    assert r.exit_code == 0, r.output
+    data = bytearray((tmp_path / "seed-gp0.png").read_bytes())
+    data[-100] ^= 0xFF
+    (tmp_path / "seed-gp0.png").write_bytes(bytes(data))
+    r = run(["figures", "--check", "--only", "seed-gp0", "--dir", tmp_path])
+    assert r.exit_code == 1 and "differs  seed-gp0.png" in r.stdout
+    (tmp_path / "seed-gp0.png").unlink()
+    assert check(tmp_path, ["seed-gp0"], progress=False) == [("seed-gp0.png", "missing")]
+
+
+def test_figures_only_writes_that_entry_and_the_manifest(tmp_path):
+    r = run(["figures", "--only", "eig-gp0-lambda", "--dir", tmp_path / "out"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["eig-gp0-lambda.png", "manifest.json"]
+
+
+def test_animate_command_frames(tmp_path):
+    out = tmp_path / "g.gif"
+    r = run(["animate", "--loss", "gp1", "--dim", "2", "--frames", "12", "--t-max", "10", "--out", out])
+    assert r.exit_code == 0, r.output
+    with Image.open(out) as im:
+        assert im.n_frames == 12
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["figures", "--only", "nope"], "unknown figure 'nope'"),
+    (["animate", "--out", "x.mp4"], "unknown extension"),
+    (["animate", "--loss", "wgan-clip"], "discrete time"),
+])
+def test_bad_input(tmp_path, monkeypatch, args, fragment):
+    monkeypatch.chdir(tmp_path)
+    r = run(args)
+    assert r.exit_code == 2
+    assert r.stderr.strip().startswith("Error:") and fragment in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
