@@ -37,7 +37,7 @@ import sympy as sp
 from .games import Game, InputError
 from .integrate import Status, simulate
 from .starts import default_start
-from .symbolic import INVARIANTS, STATE_BLOCKS, derive, display, field_coefficients, jacobian_blocks, to_text
+from .symbolic import INVARIANTS, STATE_BLOCKS, derive, field_coefficients, jacobian_blocks, to_text
 
 __all__ = [
     "Eigenvalue",
@@ -580,4 +580,4 @@ def eigen_text(e: Eigenvalue) -> str:
     return exact if exact == num else f"{exact} = {num}"
 
 
-__all__ += ["m_text", "eigen_text", "display"]
+__all__ += ["m_text", "eigen_text"]

@@ -80,16 +80,18 @@ class VectorField:
             np.einsum("...i,...i->...", phi, phi),
         )
 
-    def coefficients(self, theta, phi, params=()):
-        """[g_θθ, g_θφ, g_φθ, g_φφ] at each state (arrays of the batch shape)."""
-        theta = np.asarray(theta, dtype=float)
-        phi = np.asarray(phi, dtype=float)
+    def _evaluate(self, fn, theta, phi, params):
+        """A lambdified coefficient list at each state: (list of arrays of the batch shape, shape)."""
         p, a, b = self.invariants(theta, phi)
         params = self._check_params(params)
         shape = np.broadcast_shapes(p.shape, *(np.shape(x) for x in params))
         # Singular points give inf/nan here by design; callers test for them.
         with np.errstate(all="ignore"):
-            return _broadcast(self._field(p, a, b, *params), shape)
+            return _broadcast(fn(p, a, b, *params), shape), shape
+
+    def coefficients(self, theta, phi, params=()):
+        """[g_θθ, g_θφ, g_φθ, g_φφ] at each state (arrays of the batch shape)."""
+        return self._evaluate(self._field, np.asarray(theta, dtype=float), np.asarray(phi, dtype=float), params)[0]
 
     # -- the field -----------------------------------------------------------------------
     def __call__(self, theta, phi, params=()):
@@ -114,11 +116,7 @@ class VectorField:
         """∂(θ', φ')/∂(θ, φ) at states of shape (..., d): array (..., 2d, 2d)."""
         theta = np.asarray(theta, dtype=float)
         phi = np.asarray(phi, dtype=float)
-        p, a, b = self.invariants(theta, phi)
-        params = self._check_params(params)
-        shape = np.broadcast_shapes(p.shape, *(np.shape(x) for x in params))
-        with np.errstate(all="ignore"):
-            c = _broadcast(self._jacobian(p, a, b, *params), shape)
+        c, shape = self._evaluate(self._jacobian, theta, phi, params)
         theta = np.broadcast_to(theta, shape + theta.shape[-1:])
         phi = np.broadcast_to(phi, shape + phi.shape[-1:])
         d = theta.shape[-1]

@@ -304,7 +304,6 @@ class _Engine:
 
     def run_group(self, idx, t_start, h0):
         """Integrate runs ``idx`` from ``t_start``; returns groups to integrate separately."""
-        n = self.n
         while len(idx) and t_start < self.t_max:
             k = len(idx)
             solver = None

@@ -197,6 +197,8 @@ def write_training(run, path: str | os.PathLike) -> Path:
     ``theta``, ``phi`` (and ``ema_theta``, ``ema_phi``).  ``.npz``: ``steps``, the (N, S, d)
     arrays (NaN after a stop), ``status``, ``stop_step``, ``messages``, ``metadata``.
     """
+    from .training import TrainStatus
+
     path = check_output(path, DATA_FORMATS)
     d = run.dim
     meta = {"loss": run.game.name, "params": run.game.params, "dim": d, "n_runs": run.n_runs, **run.config}
@@ -219,7 +221,7 @@ def write_training(run, path: str | os.PathLike) -> Path:
         runs = []
         for i in range(run.n_runs):
             ok = run.valid(i)
-            rec = {"run": i, "status": ("finished", "diverged")[int(run.status[i])], "message": run.messages[i],
+            rec = {"run": i, "status": TrainStatus.NAMES[int(run.status[i])], "message": run.messages[i],
                    "steps": run.steps[ok].tolist(), "theta": run.theta[i, ok].tolist(), "phi": run.phi[i, ok].tolist()}
             if has_ema:
                 rec["ema_theta"] = run.ema_theta[i, ok].tolist()

@@ -33,7 +33,6 @@ Beyond torch.optim, the two standard fixes for rotation:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -248,10 +247,3 @@ def make_optimizer(name: str, **hyper) -> Optimizer:
     if unknown:
         raise InputError(f"{name} has no option {unknown[0]!r} (its options: {', '.join(sorted(valid))})")
     return cls(**given)
-
-
-def is_finite_number(x) -> bool:
-    try:
-        return math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False

@@ -35,7 +35,8 @@ import numpy as np
 from .games import Game, InputError
 from .optimizers import Extragradient, Optimizer, lerp, make_optimizer
 
-__all__ = ["MODES", "ORDERS", "Scheme", "TrainingRun", "train", "gradient_function", "default_mode", "TrainStatus"]
+__all__ = ["MODES", "ORDERS", "Scheme", "TrainingRun", "TrainingSetup", "train", "prepare", "gradient_function",
+           "default_mode", "divergence_message", "TrainStatus"]
 
 MODES = ("simultaneous", "alternating")
 ORDERS = ("d-first", "g-first")
@@ -93,8 +94,9 @@ class Scheme:
         if self.mode == "simultaneous":
             g_theta, g_phi = grad(theta, phi)
             if self.extragradient:
-                theta_x = theta - self.opt_g.lr * g_theta
-                phi_x = self._project(phi - self.opt_d.lr * g_phi)
+                # The look-ahead is the same SGD step as the update (weight decay included).
+                theta_x = theta - self.opt_g.lr * self.opt_g._decayed(theta, g_theta)
+                phi_x = self._project(phi - self.opt_d.lr * self.opt_d._decayed(phi, g_phi))
                 g_theta, g_phi = grad(theta_x, phi_x)
             phi_new = self._project(self.opt_d.step(phi, g_phi, state_d))
             theta_new = self.opt_g.step(theta, g_theta, state_g)
@@ -235,35 +237,14 @@ def train(
     decay of the EMA (None: no EMA; an (N, 1) array gives each run its own decay).
     ``grad`` overrides the gradient function (tests, the torch cross-check).
     """
-    theta = np.array(theta0, dtype=float, ndmin=2)
-    phi = np.array(phi0, dtype=float, ndmin=2)
-    if theta.shape != phi.shape or theta.ndim != 2:
-        raise InputError(f"θ and φ starts must have the same shape (N, d), got {theta.shape} and {phi.shape}")
-    if int(steps) != steps or steps < 1:
-        raise InputError(f"steps must be a whole number ≥ 1, got {steps!r}")
-    if int(record_every) != record_every or record_every < 1:
-        raise InputError(f"record-every must be a whole number ≥ 1, got {record_every!r}")
-    if ema is not None:
-        decay = np.asarray(ema, dtype=float)
-        if not np.all((decay >= 0) & (decay < 1)):
-            raise InputError(f"EMA decay must be in [0, 1), got {ema!r}")
-    if not (bound > 0):
-        raise InputError(f"bound must be > 0, got {bound!r}")
-    clip = game.params.get("clip")
-    if scheme is None:
-        lr_d = lr_d if lr_d is not None else lr
-        lr_g = lr_g if lr_g is not None else lr
-        mode = mode or default_mode(optimizer)
-        scheme = Scheme(make_optimizer(optimizer, lr=lr_d, **hyper), make_optimizer(optimizer, lr=lr_g, **hyper),
-                        mode=mode, order=order, n_critic=n_critic, n_gen=n_gen, clip=clip)
+    setup = prepare(game, theta0, phi0, scheme=scheme, optimizer=optimizer, lr=lr, lr_d=lr_d, lr_g=lr_g, mode=mode,
+                    order=order, n_critic=n_critic, n_gen=n_gen, steps=steps, ema=ema, bound=bound,
+                    record_every=record_every, **hyper)
+    theta, phi, scheme, steps, rec = setup.theta, setup.phi, setup.scheme, setup.steps, setup.records
     grad = grad or gradient_function(game)
 
     n, d = theta.shape
-    steps = int(steps)
-    rec = np.arange(0, steps + 1, record_every)
-    if rec[-1] != steps:
-        rec = np.append(rec, steps)
-    hist = {k: np.full((n, len(rec), d), np.nan) for k in ("theta", "phi", "ema_theta", "ema_phi")}
+    hist = setup.empty_history()
     hist["theta"][:, 0], hist["phi"][:, 0] = theta, phi
     hist["ema_theta"][:, 0], hist["ema_phi"][:, 0] = theta, phi
     ema_theta, ema_phi = theta.copy(), phi.copy()
@@ -280,9 +261,8 @@ def train(
         bad = alive & ~(norm < bound)   # NaN/inf fail this test too
         if bad.any():
             for i in np.flatnonzero(bad):
-                why = "became non-finite" if not np.isfinite(norm[i]) else f"reached ‖(θ, φ)‖ ≥ {bound:g}"
                 status[i], stop_step[i] = TrainStatus.DIVERGED, k - 1
-                messages[i] = f"diverged: the iterate {why} at step {k}; kept steps 0..{k - 1}"
+                messages[i] = divergence_message(norm[i], bound, k)
             alive &= ~bad
             # Freeze stopped runs at their last finite state so they cannot poison anything.
             new_theta[~alive], new_phi[~alive] = theta[~alive], phi[~alive]
@@ -303,12 +283,68 @@ def train(
     if ema is None:
         hist["ema_theta"][:] = np.nan
         hist["ema_phi"][:] = np.nan
-    config = {"optimizer": scheme.opt_g.name, "lr_d": _plain(scheme.opt_d.lr), "lr_g": _plain(scheme.opt_g.lr),
-              "mode": scheme.mode, "order": scheme.order, "n_critic": scheme.n_critic, "n_gen": scheme.n_gen,
-              "steps": steps, "ema": None if ema is None else _plain(ema), "clip": scheme.clip, "bound": bound,
-              "hyper": {k: _plain(v) for k, v in scheme.opt_g.hyper().items() if k != "lr"}}
     return TrainingRun(game, scheme, rec, hist["theta"], hist["phi"], hist["ema_theta"], hist["ema_phi"], status,
-                       stop_step, tuple(messages), ema, config)
+                       stop_step, tuple(messages), ema, setup.config())
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingSetup:
+    """Validated inputs of a training run (shared by the numpy loop and the torch backend)."""
+
+    theta: np.ndarray
+    phi: np.ndarray
+    scheme: Scheme
+    steps: int
+    records: np.ndarray      # recorded step numbers: 0, k, 2k, …, steps
+    ema: object
+    bound: float
+
+    def empty_history(self) -> dict:
+        n, d = self.theta.shape
+        return {k: np.full((n, len(self.records), d), np.nan) for k in ("theta", "phi", "ema_theta", "ema_phi")}
+
+    def config(self) -> dict:
+        s = self.scheme
+        return {"optimizer": s.opt_g.name, "lr_d": _plain(s.opt_d.lr), "lr_g": _plain(s.opt_g.lr), "mode": s.mode,
+                "order": s.order, "n_critic": s.n_critic, "n_gen": s.n_gen, "steps": self.steps,
+                "ema": None if self.ema is None else _plain(self.ema), "clip": s.clip, "bound": self.bound,
+                "hyper": {k: _plain(v) for k, v in s.opt_g.hyper().items() if k != "lr"}}
+
+
+def prepare(game: Game, theta0, phi0, *, scheme: Scheme | None = None, optimizer: str = "sgd", lr=None, lr_d=None,
+            lr_g=None, mode: str | None = None, order: str = "d-first", n_critic: int = 1, n_gen: int = 1,
+            steps: int = 1000, ema=None, bound: float = 1e6, record_every: int = 1, **hyper) -> TrainingSetup:
+    """Validate the arguments of :func:`train` and build the scheme (see there)."""
+    theta = np.array(theta0, dtype=float, ndmin=2)
+    phi = np.array(phi0, dtype=float, ndmin=2)
+    if theta.shape != phi.shape or theta.ndim != 2:
+        raise InputError(f"θ and φ starts must have the same shape (N, d), got {theta.shape} and {phi.shape}")
+    if int(steps) != steps or steps < 1:
+        raise InputError(f"steps must be a whole number ≥ 1, got {steps!r}")
+    if int(record_every) != record_every or record_every < 1:
+        raise InputError(f"record-every must be a whole number ≥ 1, got {record_every!r}")
+    if ema is not None:
+        decay = np.asarray(ema, dtype=float)
+        if not np.all((decay >= 0) & (decay < 1)):
+            raise InputError(f"EMA decay must be in [0, 1), got {ema!r}")
+    if not (bound > 0):
+        raise InputError(f"bound must be > 0, got {bound!r}")
+    if scheme is None:
+        lr_d = lr_d if lr_d is not None else lr
+        lr_g = lr_g if lr_g is not None else lr
+        scheme = Scheme(make_optimizer(optimizer, lr=lr_d, **hyper), make_optimizer(optimizer, lr=lr_g, **hyper),
+                        mode=mode or default_mode(optimizer), order=order, n_critic=n_critic, n_gen=n_gen,
+                        clip=game.params.get("clip"))
+    steps = int(steps)
+    records = np.arange(0, steps + 1, int(record_every))
+    if records[-1] != steps:
+        records = np.append(records, steps)
+    return TrainingSetup(theta, phi, scheme, steps, records, ema, bound)
+
+
+def divergence_message(norm: float, bound: float, step: int) -> str:
+    why = "became non-finite" if not np.isfinite(norm) else f"reached ‖(θ, φ)‖ ≥ {bound:g}"
+    return f"diverged: the iterate {why} at step {step}; kept steps 0..{step - 1}"
 
 
 def _plain(x):

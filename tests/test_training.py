@@ -11,7 +11,7 @@ from diracgan.games import InputError, make_game
 from diracgan.integrate import simulate
 from diracgan.optimizers import SGD, Adam, Optimistic, RMSprop, lerp, make_optimizer
 from diracgan.starts import default_start, random_starts
-from diracgan.training import Scheme, TrainStatus, gradient_function, train
+from diracgan.training import TrainStatus, gradient_function, train
 
 START = default_start(2)
 

@@ -1,0 +1,876 @@
+"""The torch cross-check: the Dirac-GAN as a real torch GAN, trained with ``torch.optim``.
+
+Nothing here reuses a formula of the symbolic side.  The model is what a GAN training script
+builds, in float64:
+
+* a generator ``nn.Module`` holding θ as an ``nn.Parameter`` of shape (d,), mapping a batch of
+  noise z (B, d) to B copies of θ (its samples);
+* a discriminator ``nn.Linear(d, 1, bias=False)`` whose weight is φ (for ``wgan`` the critic is
+  normalised in its forward, D(x) = φ·x/‖φ‖);
+* the losses as training scripts write them: ``F.binary_cross_entropy_with_logits`` for
+  ``vanilla`` / ``minimax``, critic losses D(fake).mean() − D(real).mean() for the WGANs, the
+  WGAN-GP penalty λ(‖∇_x D(x̂)‖ − c)² at random interpolates through
+  ``torch.autograd.grad(..., create_graph=True)``, and GAN-QP's quadratic term divided by the
+  real–fake distance;
+* ``torch.optim.SGD`` / ``Adam`` / ``RMSprop``; optimistic gradient descent and extragradient
+  written on top of ``torch.optim.SGD`` the way real code does; the EMA through
+  ``torch.optim.swa_utils.AveragedModel`` with ``get_ema_multi_avg_fn``; weight clipping of
+  the critic after each discriminator step (``wgan-clip``).
+
+:func:`train_torch` has the signature, semantics and result type of
+:func:`diracgan.training.train`.  The four cross-checks compare this torch model with the
+symbolic side (gradients, optimizers and schemes step by step, convergence of SGD to the
+ODE, the seed's verdicts); :func:`run_checks` runs them all and :func:`checks_table` /
+:func:`checks_json` report them.
+
+This module imports torch at the top: only the commands that need torch import it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+from .games import ODE_GAMES, Game, InputError, make_game
+from .optimizers import OPTIMIZERS, SGD, Adam, Optimistic, Optimizer, RMSprop
+from .starts import SEED_PHI, SEED_THETA
+from .training import Scheme, TrainingRun, TrainStatus, divergence_message, prepare
+from .training import train as train_numpy
+
+__all__ = [
+    "DTYPE",
+    "TORCH_GAMES",
+    "DiracGenerator",
+    "LinearDiscriminator",
+    "TorchLosses",
+    "OptimisticSGD",
+    "TorchGAN",
+    "torch_optimizer",
+    "torch_threads",
+    "torch_gradients",
+    "train_torch",
+    "CheckResult",
+    "TrainCase",
+    "OPTIMIZER_CASES",
+    "check_gradients",
+    "check_optimizers",
+    "check_ode_tracking",
+    "check_verdicts",
+    "compare_runs",
+    "run_checks",
+    "checks_table",
+    "checks_json",
+]
+
+DTYPE = torch.float64
+BATCH_SIZE = 4
+
+TORCH_GAMES = ("vanilla", "minimax", "wgan", "gp", "gp0", "gp1", "qp", "wgan-clip")
+"""The registered games the torch model implements (all of them; not composed games)."""
+
+
+@contextlib.contextmanager
+def torch_threads(n: int = 1):
+    """Run torch with ``n`` intra-op threads, restoring the previous number afterwards.
+
+    The tensors here have a handful of entries: threads cannot help, and on a loaded
+    machine OpenMP's spinning workers make some kernels (``binary_cross_entropy_with_logits``
+    among them) ~100× slower.  Every entry point of this module runs single-threaded.
+    """
+    old = torch.get_num_threads()
+    if old != n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if old != n:
+            torch.set_num_threads(old)
+
+
+# ---------------------------------------------------------------------------------------
+# The model
+# ---------------------------------------------------------------------------------------
+
+
+class DiracGenerator(nn.Module):
+    """G(z) = θ for every noise sample z: the generator of a point mass at θ."""
+
+    def __init__(self, theta0):
+        super().__init__()
+        self.theta = nn.Parameter(torch.tensor(np.asarray(theta0, dtype=float), dtype=DTYPE).reshape(-1))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.theta.unsqueeze(0).expand(z.shape[0], -1)
+
+
+class LinearDiscriminator(nn.Module):
+    """D(x) = φ·x with φ the weight of ``nn.Linear(d, 1, bias=False)``; ``normalised``:
+    D(x) = φ·x/‖φ‖ (the 1-Lipschitz critic of ``wgan``)."""
+
+    def __init__(self, phi0, normalised: bool = False):
+        super().__init__()
+        phi0 = torch.tensor(np.asarray(phi0, dtype=float), dtype=DTYPE).reshape(-1)
+        # skip_init: no random initialisation (it would draw from torch's global RNG).
+        self.linear = nn.utils.skip_init(nn.Linear, phi0.numel(), 1, bias=False, dtype=DTYPE)
+        with torch.no_grad():
+            self.linear.weight.copy_(phi0.unsqueeze(0))
+        self.normalised = normalised
+
+    @property
+    def phi(self) -> torch.Tensor:
+        return self.linear.weight.reshape(-1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.linear(x).squeeze(-1)
+        if self.normalised:
+            out = out / self.linear.weight.norm()
+        return out
+
+
+class TorchLosses:
+    """The losses of one game, written as GAN training scripts write them.
+
+    ``d_loss(G, D, real, z)`` is the discriminator's loss (the fake batch detached),
+    ``g_loss(G, D, real, z)`` the generator's.  ``generator`` is the seeded
+    ``torch.Generator`` of the interpolation weights of the gradient penalty.
+    """
+
+    def __init__(self, game: Game, generator: torch.Generator | None = None):
+        if game.name not in TORCH_GAMES:
+            raise InputError(f"the torch model implements the games {', '.join(TORCH_GAMES)}, not {game.name!r}")
+        self.name = game.name
+        values = dict(game.spec.fixed)
+        values.update(game.params)
+        self.lam = values.get("lam")
+        self.centre = values.get("c")
+        self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
+
+    @property
+    def family(self) -> str:
+        return "gp" if self.name in ("gp", "gp0", "gp1") else self.name
+
+    def gradient_penalty(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, centre: float) -> torch.Tensor:
+        """WGAN-GP: E[(‖∇_x D(x̂)‖ − c)²] at x̂ = ε x_real + (1 − ε) x_fake, ε ~ U[0, 1]."""
+        eps = torch.rand(real.shape[0], 1, generator=self.generator, dtype=DTYPE)
+        x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+        return ((grad.norm(2, dim=1) - centre) ** 2).mean()
+
+    def d_loss(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        fake = G(z).detach()
+        d_real, d_fake = D(real), D(fake)
+        if self.family in ("vanilla", "minimax"):
+            return (F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))
+                    + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
+        if self.family in ("wgan", "wgan-clip"):
+            return d_fake.mean() - d_real.mean()
+        if self.family == "gp":
+            return d_fake.mean() - d_real.mean() + self.lam * self.gradient_penalty(D, real, fake, self.centre)
+        if self.family == "qp":
+            diff = d_fake - d_real
+            dist = (fake - real).norm(2, dim=1)
+            return (diff + diff**2 / (2 * self.lam * dist)).mean()
+        raise AssertionError(self.name)  # pragma: no cover
+
+    def g_loss(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        d_fake = D(G(z))
+        if self.family == "vanilla":        # non-saturating: fake → 1
+            return F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
+        if self.family == "minimax":        # minus the discriminator's fake term
+            return -F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        if self.family == "qp":
+            return (D(real) - d_fake).mean()
+        return -d_fake.mean()               # the WGANs
+
+
+# ---------------------------------------------------------------------------------------
+# Optimizers
+# ---------------------------------------------------------------------------------------
+
+
+class OptimisticSGD:
+    """Optimistic gradient descent on top of ``torch.optim.SGD``: keeps the previous gradient
+    g₋ (g₋ = g on the first step) and feeds 2g − g₋ to SGD.  As in
+    :class:`diracgan.optimizers.Optimistic`, g includes the L2 term weight_decay·p."""
+
+    def __init__(self, params, lr: float = 1e-3, weight_decay: float = 0.0):
+        self.sgd = torch.optim.SGD(params, lr=lr)
+        self.weight_decay = weight_decay
+        self.previous: dict[torch.Tensor, torch.Tensor] = {}
+
+    @property
+    def param_groups(self):
+        return self.sgd.param_groups
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        self.sgd.zero_grad(set_to_none=set_to_none)
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for group in self.sgd.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad.add(p, alpha=self.weight_decay) if self.weight_decay != 0 else p.grad.clone()
+                prev = self.previous.get(p, g)
+                self.previous[p] = g
+                p.grad = 2 * g - prev
+        self.sgd.step()
+
+
+def _scalar(name: str, value) -> float:
+    arr = np.asarray(value)
+    if arr.ndim != 0:
+        raise InputError(f"the torch backend takes one value of {name} per run, got an array of shape {arr.shape}")
+    return arr.item()
+
+
+def torch_optimizer(opt: Optimizer, params):
+    """The torch optimizer that :class:`diracgan.optimizers.Optimizer` ``opt`` claims to be."""
+    h = {k: _scalar(k, v) for k, v in opt.hyper().items()}
+    params = list(params)
+    if isinstance(opt, Optimistic):
+        return OptimisticSGD(params, lr=h["lr"], weight_decay=h["weight_decay"])
+    if isinstance(opt, SGD):    # also Extragradient (momentum 0; the scheme extrapolates)
+        return torch.optim.SGD(params, lr=h["lr"], momentum=h["momentum"], dampening=h["dampening"],
+                               nesterov=bool(h["nesterov"]), weight_decay=h["weight_decay"])
+    if isinstance(opt, Adam):
+        return torch.optim.Adam(params, lr=h["lr"], betas=(h["beta1"], h["beta2"]), eps=h["eps"],
+                                weight_decay=h["weight_decay"], amsgrad=bool(h["amsgrad"]))
+    if isinstance(opt, RMSprop):
+        return torch.optim.RMSprop(params, lr=h["lr"], alpha=h["alpha"], eps=h["eps"],
+                                   weight_decay=h["weight_decay"], momentum=h["momentum"],
+                                   centered=bool(h["centered"]))
+    raise InputError(f"no torch optimizer for {opt.name!r}")  # pragma: no cover
+
+
+# ---------------------------------------------------------------------------------------
+# One run
+# ---------------------------------------------------------------------------------------
+
+
+class TorchGAN:
+    """One training run: models, optimizers, losses, EMA, and the update scheme of
+    :class:`diracgan.training.Scheme` (read from ``scheme``)."""
+
+    def __init__(self, game: Game, theta0, phi0, scheme: Scheme, ema: float | None = None,
+                 batch_size: int = BATCH_SIZE, seed: int = 0):
+        self.G = DiracGenerator(theta0)
+        self.D = LinearDiscriminator(phi0, normalised=game.name == "wgan")
+        self.rng = torch.Generator().manual_seed(int(seed))
+        self.losses = TorchLosses(game, generator=self.rng)
+        self.scheme = scheme
+        self.d_params = list(self.D.parameters())
+        self.g_params = list(self.G.parameters())
+        self.opt_d = torch_optimizer(scheme.opt_d, self.d_params)
+        self.opt_g = torch_optimizer(scheme.opt_g, self.g_params)
+        self.clip = scheme.clip
+        self.d = self.G.theta.numel()
+        self.batch_size = int(batch_size)
+        self.real = torch.zeros(self.batch_size, self.d, dtype=DTYPE)   # samples of the point mass at 0
+        self.ema_G = self.ema_D = None
+        if ema is not None:
+            self.ema_G = AveragedModel(self.G, multi_avg_fn=get_ema_multi_avg_fn(ema))
+            self.ema_D = AveragedModel(self.D, multi_avg_fn=get_ema_multi_avg_fn(ema))
+
+    # -- pieces of a training loop ------------------------------------------------------
+    def noise(self) -> torch.Tensor:
+        return torch.randn(self.batch_size, self.d, generator=self.rng, dtype=DTYPE)
+
+    def d_backward(self) -> None:
+        """∇_φ L_D into the discriminator's .grad (the generator's untouched)."""
+        self.opt_d.zero_grad(set_to_none=True)
+        loss = self.losses.d_loss(self.G, self.D, self.real, self.noise())
+        loss.backward(inputs=self.d_params)
+
+    def g_backward(self) -> None:
+        """∇_θ L_G into the generator's .grad (the discriminator's untouched)."""
+        self.opt_g.zero_grad(set_to_none=True)
+        loss = self.losses.g_loss(self.G, self.D, self.real, self.noise())
+        loss.backward(inputs=self.g_params)
+
+    def d_step(self) -> None:
+        self.opt_d.step()
+        if self.clip is not None:       # WGAN, Algorithm 1: clip the critic's weights
+            with torch.no_grad():
+                for p in self.d_params:
+                    p.clamp_(-self.clip, self.clip)
+
+    def step(self) -> None:
+        """One iteration of the training loop (one generator iteration)."""
+        s = self.scheme
+        if s.mode == "simultaneous":
+            self.d_backward()
+            self.g_backward()
+            if s.extragradient:
+                params = self.d_params + self.g_params
+                saved = [p.detach().clone() for p in params]
+                self.d_step()                   # extrapolate both players ...
+                self.opt_g.step()
+                self.d_backward()               # ... gradients at the extrapolated point ...
+                self.g_backward()
+                with torch.no_grad():           # ... and step from the saved point
+                    for p, q in zip(params, saved):
+                        p.copy_(q)
+            self.d_step()
+            self.opt_g.step()
+            return
+
+        def d_steps():
+            for _ in range(s.n_critic):
+                self.d_backward()
+                self.d_step()
+
+        def g_steps():
+            for _ in range(s.n_gen):
+                self.g_backward()
+                self.opt_g.step()
+
+        if s.order == "d-first":
+            d_steps()
+            g_steps()
+        else:
+            g_steps()
+            d_steps()
+
+    def update_ema(self) -> None:
+        if self.ema_G is not None:
+            self.ema_G.update_parameters(self.G)
+            self.ema_D.update_parameters(self.D)
+
+    # -- state as numpy ---------------------------------------------------------------
+    def state(self) -> tuple[np.ndarray, np.ndarray]:
+        return (self.G.theta.detach().numpy().copy(), self.D.phi.detach().numpy().copy())
+
+    def ema_state(self) -> tuple[np.ndarray, np.ndarray]:
+        return (self.ema_G.module.theta.detach().numpy().copy(),
+                self.ema_D.module.phi.detach().numpy().copy())
+
+
+@torch_threads()
+def torch_gradients(game: Game, theta, phi, *, batch_size: int = BATCH_SIZE, seed: int = 0):
+    """Autograd gradients (∇_θ L_G, ∇_φ L_D) of the torch losses at one point (θ, φ) ∈ R^d × R^d."""
+    G = DiracGenerator(theta)
+    D = LinearDiscriminator(phi, normalised=game.name == "wgan")
+    rng = torch.Generator().manual_seed(int(seed))
+    losses = TorchLosses(game, generator=rng)
+    d = G.theta.numel()
+    real = torch.zeros(batch_size, d, dtype=DTYPE)
+    (g_phi,) = torch.autograd.grad(losses.d_loss(G, D, real, torch.randn(batch_size, d, generator=rng, dtype=DTYPE)),
+                                   D.linear.weight)
+    (g_theta,) = torch.autograd.grad(losses.g_loss(G, D, real, torch.randn(batch_size, d, generator=rng, dtype=DTYPE)),
+                                     G.theta)
+    return g_theta.detach().numpy().copy(), g_phi.detach().numpy().reshape(-1).copy()
+
+
+# ---------------------------------------------------------------------------------------
+# train_torch: diracgan.training.train on the torch model
+# ---------------------------------------------------------------------------------------
+
+
+@torch_threads()
+def train_torch(
+    game: Game,
+    theta0,
+    phi0,
+    *,
+    optimizer: str = "sgd",
+    lr: float | None = None,
+    lr_d: float | None = None,
+    lr_g: float | None = None,
+    mode: str | None = None,
+    order: str = "d-first",
+    n_critic: int = 1,
+    n_gen: int = 1,
+    steps: int = 1000,
+    ema: float | None = None,
+    bound: float = 1e6,
+    record_every: int = 1,
+    batch_size: int = BATCH_SIZE,
+    seed: int = 0,
+    **hyper,
+) -> TrainingRun:
+    """:func:`diracgan.training.train` with the torch model: same arguments, same semantics,
+    same :class:`~diracgan.training.TrainingRun`.
+
+    The runs of a batch (``theta0``, ``phi0`` of shape (N, d) or (d,)) are trained one after
+    another, each with its own models, optimizers and EMA (run i's noise and interpolation
+    weights come from ``torch.Generator().manual_seed(seed + i)``; they do not change the
+    dynamics of the Dirac-GAN, only exercise the code path of real training).
+    ``batch_size`` is the number of real and fake samples per loss evaluation.
+    """
+    if int(batch_size) != batch_size or batch_size < 1:
+        raise InputError(f"batch size must be a whole number ≥ 1, got {batch_size!r}")
+    if game.name not in TORCH_GAMES:
+        raise InputError(f"the torch backend implements the games {', '.join(TORCH_GAMES)}, not {game.name!r}")
+    if ema is not None and np.ndim(ema) != 0:
+        raise InputError("the torch backend takes one EMA decay for all runs")
+    setup = prepare(game, theta0, phi0, optimizer=optimizer, lr=lr, lr_d=lr_d, lr_g=lr_g, mode=mode, order=order,
+                    n_critic=n_critic, n_gen=n_gen, steps=steps, ema=ema, bound=bound, record_every=record_every,
+                    **hyper)
+    theta, phi, scheme, steps, rec = setup.theta, setup.phi, setup.scheme, setup.steps, setup.records
+    for opt in (scheme.opt_d, scheme.opt_g):
+        for k, v in opt.hyper().items():
+            _scalar(k, v)
+
+    n, d = theta.shape
+    hist = setup.empty_history()
+    status = np.zeros(n, dtype=int)
+    stop_step = np.full(n, steps)
+    messages = [f"finished {steps} steps"] * n
+    for i in range(n):
+        run = TorchGAN(game, theta[i], phi[i], scheme, ema=ema, batch_size=batch_size, seed=seed + i)
+        hist["theta"][i, 0], hist["phi"][i, 0] = theta[i], phi[i]
+        if ema is not None:
+            hist["ema_theta"][i, 0], hist["ema_phi"][i, 0] = theta[i], phi[i]
+        j = 1
+        for k in range(1, steps + 1):
+            run.step()
+            th, ph = run.state()
+            with np.errstate(all="ignore"):
+                norm = math.sqrt(float(np.sum(th**2) + np.sum(ph**2)))
+            if not norm < bound:         # NaN/inf fail this test too
+                status[i], stop_step[i] = TrainStatus.DIVERGED, k - 1
+                messages[i] = divergence_message(norm, bound, k)
+                break
+            run.update_ema()
+            if rec[j] == k:
+                hist["theta"][i, j], hist["phi"][i, j] = th, ph
+                if ema is not None:
+                    hist["ema_theta"][i, j], hist["ema_phi"][i, j] = run.ema_state()
+                j += 1
+    return TrainingRun(game, scheme, rec, hist["theta"], hist["phi"], hist["ema_theta"], hist["ema_phi"], status,
+                       stop_step, tuple(messages), ema, setup.config())
+
+
+# ---------------------------------------------------------------------------------------
+# The cross-checks
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One row of a cross-check: it passes when ``measured`` ≤ ``tolerance`` (and whatever
+    else ``detail`` states, e.g. that the compared runs finished)."""
+
+    check: str
+    loss: str
+    case: str
+    measured: float
+    tolerance: float
+    passed: bool
+    detail: str
+
+
+GRAD_TOL = 1e-12
+TRAIN_TOL = 1e-10
+
+
+def _wanted(name: str, losses: Iterable[str] | None) -> bool:
+    return losses is None or name in losses
+
+
+def _check_losses(losses) -> tuple[str, ...] | None:
+    if losses is None:
+        return None
+    losses = (losses,) if isinstance(losses, str) else tuple(losses)
+    for name in losses:
+        if name not in TORCH_GAMES:
+            raise InputError(f"unknown loss {name!r} for the torch check; choose from: {', '.join(TORCH_GAMES)}")
+    return losses
+
+
+# -- 1. gradients -------------------------------------------------------------------------
+
+GRADIENT_PARAMS = {"gp": {"lam": 0.7, "c": 0.6}, "gp0": {"lam": 0.3}, "gp1": {"lam": 0.4}, "qp": {"lam": 0.8},
+                   "wgan-clip": {"clip": 0.05}}
+"""Parameter values of the gradient check (off the defaults, so that a λ mix-up shows)."""
+
+
+def _random_points(rng: np.random.Generator, n: int, d: int, min_norm: float = 0.2):
+    """n points (θ, φ) with coordinates N(0, 1), kept away from the singular sets θ = 0 and
+    φ = 0 (‖θ‖, ‖φ‖ ≥ min_norm) and with |θ·φ| ≤ 10 (so σ(θ·φ) is not saturated)."""
+    out = []
+    while len(out) < n:
+        th, ph = rng.normal(size=d), rng.normal(size=d)
+        if np.linalg.norm(th) >= min_norm and np.linalg.norm(ph) >= min_norm and abs(th @ ph) <= 10:
+            out.append((th, ph))
+    return out
+
+
+@torch_threads()
+def check_gradients(losses: Iterable[str] | None = None, dims: Sequence[int] = (1, 2, 3, 5), n_points: int = 12,
+                    *, seed: int = 0, params: dict | None = None, torch_params: dict | None = None,
+                    reference: Callable | None = None, tolerance: float = GRAD_TOL) -> list[CheckResult]:
+    """Check 1: autograd gradients of the torch losses equal the derived field.
+
+    At ``n_points`` random points per dimension, (∇_θ L_G, ∇_φ L_D) from torch must equal
+    −(θ', φ') of ``make_game(name, **params).velocity``.  ``measured`` is the largest
+    relative error max|Δ| / max|−(θ', φ')| over the points and dimensions of a game.
+    ``torch_params`` (per game) give the torch side other parameter values and
+    ``reference(game, theta, phi) -> (θ', φ')`` replaces the symbolic field: both exist to
+    show that the check fails when the two sides disagree.
+    """
+    losses = _check_losses(losses)
+    params = {**GRADIENT_PARAMS, **(params or {})}
+    torch_params = torch_params or {}
+    reference = reference or (lambda game, th, ph: game.velocity(th, ph))
+    rows = []
+    for name in TORCH_GAMES:
+        if not _wanted(name, losses):
+            continue
+        game = make_game(name, **params.get(name, {}))
+        tgame = make_game(name, **{**params.get(name, {}), **torch_params.get(name, {})})
+        rng = np.random.default_rng(seed)
+        worst, where, count = 0.0, "", 0
+        for d in dims:
+            pts = _random_points(rng, n_points, d)
+            th = np.array([p[0] for p in pts])
+            ph = np.array([p[1] for p in pts])
+            v_theta, v_phi = reference(game, th, ph)
+            for i in range(len(pts)):
+                g_theta, g_phi = torch_gradients(tgame, th[i], ph[i], seed=seed + i)
+                want = -np.concatenate([np.asarray(v_theta[i]), np.asarray(v_phi[i])])
+                got = np.concatenate([g_theta, g_phi])
+                with np.errstate(all="ignore"):
+                    err = float(np.max(np.abs(got - want)) / np.max(np.abs(want)))
+                if not np.isfinite(err):
+                    err = math.inf
+                count += 1
+                if err > worst or not where:
+                    worst = err
+                    where = f"d = {d}, θ = {np.round(th[i], 3).tolist()}, φ = {np.round(ph[i], 3).tolist()}"
+        note = " (unconstrained field; the clip is a projection step)" if name == "wgan-clip" else ""
+        pen = " (penalty at random interpolates)" if name in ("gp", "gp0", "gp1") else ""
+        rows.append(CheckResult(
+            "gradients", game.label(), f"d ∈ {{{', '.join(map(str, dims))}}}, {n_points} points each",
+            worst, tolerance, bool(worst <= tolerance),
+            f"autograd (∇_θ L_G, ∇_φ L_D) vs −(θ', φ') at {count} points{pen}{note}; worst at {where}"))
+    return rows
+
+
+# -- 2. optimizers and schemes --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainCase:
+    """A training configuration run by both backends (``kwargs`` of ``train``)."""
+
+    name: str
+    loss: str
+    kwargs: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+    theta0: tuple = SEED_THETA
+    phi0: tuple = SEED_PHI
+
+    def game(self) -> Game:
+        return make_game(self.loss, **self.params)
+
+
+OPTIMIZER_CASES: tuple[TrainCase, ...] = (
+    TrainCase("sgd, simultaneous", "gp0", dict(optimizer="sgd", lr=0.05, mode="simultaneous", ema=0.999)),
+    TrainCase("sgd momentum 0.5 dampening 0.1, d-first", "gp1",
+              dict(optimizer="sgd", lr=0.02, momentum=0.5, dampening=0.1, ema=0.999)),
+    TrainCase("sgd nesterov 0.7 + weight decay 0.01, g-first", "vanilla",
+              dict(optimizer="sgd", lr=0.01, momentum=0.7, nesterov=True, weight_decay=0.01, order="g-first",
+                   ema=0.999)),
+    TrainCase("adam betas (0.5, 0.9), d-first, n_critic 5", "gp1",
+              dict(optimizer="adam", lr=1e-3, beta1=0.5, beta2=0.9, n_critic=5, ema=0.999)),
+    TrainCase("adam amsgrad + weight decay 0.01, g-first", "vanilla",
+              dict(optimizer="adam", lr=2e-3, amsgrad=True, weight_decay=0.01, order="g-first", ema=0.999)),
+    TrainCase("adam TTUR lr_d 4e-3, lr_g 1e-3, simultaneous", "gp0",
+              dict(optimizer="adam", lr_d=4e-3, lr_g=1e-3, mode="simultaneous", ema=0.999)),
+    TrainCase("rmsprop, d-first, n_gen 2", "wgan", dict(optimizer="rmsprop", lr=1e-3, n_gen=2, ema=0.999)),
+    TrainCase("rmsprop centered + momentum 0.5, d-first", "qp",
+              dict(optimizer="rmsprop", lr=1e-3, centered=True, momentum=0.5, ema=0.999), params={"lam": 1.0}),
+    TrainCase("optimistic, simultaneous", "minimax", dict(optimizer="optimistic", lr=0.05, mode="simultaneous",
+                                                          ema=0.999)),
+    TrainCase("extragradient TTUR lr_d 0.1, lr_g 0.05", "gp", dict(optimizer="extragradient", lr_d=0.1, lr_g=0.05,
+                                                                     ema=0.999), params={"lam": 0.3, "c": 0.5}),
+    TrainCase("rmsprop, clip 0.05, d-first, n_critic 5", "wgan-clip",
+              dict(optimizer="rmsprop", lr=5e-3, n_critic=5, ema=0.999), params={"clip": 0.05}),
+    TrainCase("extragradient, clip 0.05", "wgan-clip", dict(optimizer="extragradient", lr=0.05, ema=0.999),
+              params={"clip": 0.05}),
+    TrainCase("extragradient + weight decay 0.1", "gp0", dict(optimizer="extragradient", lr=0.05, weight_decay=0.1,
+                                                              ema=0.999)),
+    TrainCase("sgd, d-first, no EMA, d = 3", "minimax", dict(optimizer="sgd", lr=0.05),
+              theta0=(0.3, -0.1, 0.2), phi0=(0.1, 0.2, -0.25)),
+)
+"""The configurations of check 2: every optimizer (and its options), every scheme, TTUR,
+clipping, the EMA; learning rates chosen so that every run stays bounded for 1000 steps."""
+
+
+_SCHEME_KEYS = {"lr", "lr_d", "lr_g", "mode", "order", "n_critic", "n_gen", "ema"}
+
+
+def _max_diff(a: np.ndarray, b: np.ndarray) -> float:
+    """max |a − b| over the entries finite in both; inf when the NaN patterns differ."""
+    if not np.array_equal(np.isnan(a), np.isnan(b)):
+        return math.inf
+    both = np.isfinite(a) & np.isfinite(b)
+    return float(np.max(np.abs(a[both] - b[both]))) if both.any() else 0.0
+
+
+def compare_runs(run_np: TrainingRun, run_t: TrainingRun) -> dict:
+    """Largest differences between two runs of the same configuration, per recorded array."""
+    out = {k: _max_diff(getattr(run_np, k), getattr(run_t, k)) for k in ("theta", "phi", "ema_theta", "ema_phi")}
+    out["same_stop"] = bool(np.array_equal(run_np.stop_step, run_t.stop_step)
+                            and np.array_equal(run_np.status, run_t.status))
+    return out
+
+
+@torch_threads()
+def check_optimizers(losses: Iterable[str] | None = None, cases: Sequence[TrainCase] | None = None,
+                     steps: int = 1000, *, numpy_overrides: dict | None = None,
+                     tolerance: float = TRAIN_TOL) -> list[CheckResult]:
+    """Check 2: ``diracgan.training.train`` (numpy optimizers on the derived gradients)
+    reproduces ``train_torch`` (torch.optim on autograd gradients) step by step.
+
+    ``measured`` is max |difference| of θ, φ and their EMA over all ``steps`` recorded
+    steps; a row also needs both runs to have finished (bounded) and to agree on that.
+    ``numpy_overrides`` changes hyperparameters on the numpy side only (for the optimizers
+    that take them): it exists to show that the check fails when the two sides disagree.
+    """
+    losses = _check_losses(losses)
+    cases = OPTIMIZER_CASES if cases is None else cases
+    rows = []
+    for case in cases:
+        if not _wanted(case.loss, losses):
+            continue
+        game = case.game()
+        kw = dict(case.kwargs, steps=steps)
+        kw_np = dict(kw)
+        if numpy_overrides:
+            valid = {f.name for f in fields(OPTIMIZERS[kw.get("optimizer", "sgd")])} | _SCHEME_KEYS
+            kw_np.update({k: v for k, v in numpy_overrides.items() if k in valid})
+        run_np = train_numpy(game, case.theta0, case.phi0, **kw_np)
+        run_t = train_torch(game, case.theta0, case.phi0, **kw)
+        diff = compare_runs(run_np, run_t)
+        # How much the dynamics amplify rounding: numpy against itself from θ₀ moved by one ulp.
+        nudged = train_numpy(game, np.nextafter(np.asarray(case.theta0, dtype=float), np.inf), case.phi0, **kw_np)
+        noise = max(_max_diff(run_np.theta, nudged.theta), _max_diff(run_np.phi, nudged.phi))
+        measured = max(diff[k] for k in ("theta", "phi", "ema_theta", "ema_phi"))
+        finished = bool(np.all(run_np.status == TrainStatus.FINISHED) and np.all(run_t.status == TrainStatus.FINISHED))
+        dist = run_t.distance()[0]
+        detail = (f"{run_t.scheme.describe()}; max|Δ| θ {diff['theta']:.1e}, φ {diff['phi']:.1e}, "
+                  f"EMA θ {diff['ema_theta']:.1e}, φ {diff['ema_phi']:.1e}; "
+                  + ("both finished" if finished else f"NOT BOTH FINISHED: numpy {run_np.messages[0]}; "
+                                                      f"torch {run_t.messages[0]}")
+                  + f"; ‖(θ, φ)‖ {dist[0]:.3g} → {dist[run_t.valid(0)][-1]:.3g}"
+                  + f"; numpy vs numpy from θ₀ + 1 ulp: {noise:.1e}")
+        rows.append(CheckResult("optimizers", game.label(), f"{case.name}, {steps} steps", measured, tolerance,
+                                bool(finished and diff["same_stop"] and measured <= tolerance), detail))
+    return rows
+
+
+# -- 3. SGD tracks the ODE ----------------------------------------------------------------
+
+ODE_CASES = {"gp0": dict(t_max=4.0, h=0.02), "vanilla": dict(t_max=4.0, h=0.02), "minimax": dict(t_max=4.0, h=0.02),
+             "gp1": dict(t_max=4.0, h=0.02), "qp": dict(t_max=4.0, h=0.02), "wgan": dict(t_max=1.0, h=0.005),
+             "gp": dict(t_max=4.0, h=0.02, params={"lam": 0.3, "c": 0.5})}
+"""End time T, the largest step h and parameters per game (the seed's start; wgan moves at
+unit speed, so T = 1)."""
+
+ODE_QUICK = ("gp0", "vanilla")
+
+
+@torch_threads()
+def check_ode_tracking(losses: Iterable[str] | None = None, *, quick: bool = False, samples: int = 11,
+                       order_range: tuple[float, float] = (0.85, 1.15),
+                       max_rel_error: float = 0.02) -> list[CheckResult]:
+    """Check 3: torch SGD (simultaneous) with step h for T/h steps tracks ``simulate`` at the
+    same times, with an error proportional to h (forward Euler is first order).
+
+    For h, h/2, h/4: the error is max over ``samples`` common times of ‖z_torch − z_ode‖.
+    Row "order": measured = |p − 1| for the fitted log-log slope p, tolerance 0.15 (p within
+    ``order_range``).  Row "tracking error": the error at h/4 relative to the size of the
+    trajectory, max ‖z_ode(t)‖ (≤ ``max_rel_error``).
+    """
+    from .integrate import simulate
+
+    losses = _check_losses(losses)
+    names = ODE_QUICK if quick and losses is None else tuple(ODE_CASES)
+    rows = []
+    for name in names:
+        if not _wanted(name, losses) or name not in ODE_GAMES:
+            continue
+        cfg = ODE_CASES[name]
+        game = make_game(name, **cfg.get("params", {}))
+        t_max, h0 = cfg["t_max"], cfg["h"]
+        theta0, phi0 = np.array(SEED_THETA), np.array(SEED_PHI)
+        ode = simulate(game, theta0, phi0, t_max=t_max, samples=samples, rtol=1e-12, atol=1e-14)
+        z_ode = ode.states[0]
+        hs, errs = [], []
+        ok_runs = bool(ode.ok[0])
+        for m in (1, 2, 4):
+            h = h0 / m
+            n_steps = int(round(t_max / h))
+            run = train_torch(game, theta0, phi0, optimizer="sgd", lr=h, mode="simultaneous", steps=n_steps,
+                              record_every=n_steps // (samples - 1))
+            ok_runs &= bool(run.status[0] == TrainStatus.FINISHED)
+            z = np.concatenate([run.theta[0], run.phi[0]], axis=-1)
+            hs.append(h)
+            errs.append(float(np.max(np.linalg.norm(z - z_ode, axis=-1))))
+        p = float(np.polyfit(np.log(hs), np.log(errs), 1)[0]) if all(e > 0 for e in errs) else math.nan
+        lo, hi = order_range
+        tol = max(1 - lo, hi - 1)
+        errs_txt = ", ".join(f"{e:.3g}" for e in errs)
+        hs_txt = ", ".join(f"{h:g}" for h in hs)
+        rows.append(CheckResult(
+            "ode", game.label(), f"order of SGD → ODE, T = {t_max:g}", abs(p - 1) if math.isfinite(p) else math.inf,
+            tol, bool(ok_runs and lo <= p <= hi),
+            f"fitted order p = {p:.4f} (pass: {lo:g} ≤ p ≤ {hi:g}); errors {errs_txt} at h = {hs_txt}"
+            + ("" if ok_runs else "; A RUN DID NOT FINISH")))
+        scale = float(np.max(np.linalg.norm(z_ode, axis=-1)))
+        rel = errs[-1] / scale
+        rows.append(CheckResult(
+            "ode", game.label(), f"tracking error at h = {hs[-1]:g}, T = {t_max:g}", rel, max_rel_error,
+            bool(ok_runs and rel <= max_rel_error),
+            f"max over {samples} times of ‖z_torch − z_ode‖ / max ‖z_ode‖ ({errs[-1]:.3g} / {scale:.3g}; "
+            f"error ratios {errs[0] / errs[1]:.3f}, {errs[1] / errs[2]:.3f}, ideal 2)"))
+    return rows
+
+
+# -- 4. the seed's verdicts ----------------------------------------------------------------
+
+VERDICT_TRAIN = dict(optimizer="sgd", lr=0.1, mode="alternating", steps=1000)
+"""The common scheme of the convergence verdicts: alternating SGD, h = 0.1, T = 100."""
+
+VERDICT_GAMES = ("gp0", "vanilla", "wgan", "gp1", "qp")
+
+EMA_CASES = (
+    TrainCase("sgd lr 0.05, simultaneous, EMA 0.999", "vanilla",
+              dict(optimizer="sgd", lr=0.05, mode="simultaneous", steps=3000, ema=0.999)),
+    TrainCase("adam lr 2e-3 betas (0.5, 0.9), d-first, n_critic 5, EMA 0.999", "gp1",
+              dict(optimizer="adam", lr=2e-3, beta1=0.5, beta2=0.9, n_critic=5, steps=1500, ema=0.999)),
+)
+
+
+@torch_threads()
+def check_verdicts(losses: Iterable[str] | None = None, *, quick: bool = False, converge_tol: float = 1e-2,
+                   stall_tol: float = 10.0, ema_tol: float = 0.25) -> list[CheckResult]:
+    """Check 4: the torch runs reproduce the seed's verdicts.
+
+    From the seed's start, with alternating SGD (h = 0.1, 1000 steps, T = 100): gp0
+    converges (measured = final/initial distance to the equilibrium, ≤ ``converge_tol``);
+    vanilla, wgan, gp1 and qp do not (measured = initial/final distance, the factor by which
+    the distance shrank, ≤ ``stall_tol``).  EMA 0.999 of oscillating runs: measured = mean
+    distance of the EMA / mean distance of the iterate over the last quarter (≤ ``ema_tol``).
+    """
+    losses = _check_losses(losses)
+    rows = []
+    kw = dict(VERDICT_TRAIN)
+    for name in VERDICT_GAMES:
+        if not _wanted(name, losses):
+            continue
+        game = make_game(name)
+        run = train_torch(game, SEED_THETA, SEED_PHI, **kw)
+        dist = run.distance()[0]
+        ok = bool(run.status[0] == TrainStatus.FINISHED)
+        start, end = float(dist[0]), float(dist[run.valid(0)][-1])
+        tail = dist[int(0.75 * len(dist)):]
+        desc = (f"{run.scheme.describe()}, {kw['steps']} steps (T = {kw['lr'] * kw['steps']:g}): ‖(θ, φ)‖ "
+                f"{start:.4g} → {end:.3g}; last quarter min {np.nanmin(tail):.3g}, max {np.nanmax(tail):.3g}")
+        if name == "gp0":
+            measured = end / start
+            rows.append(CheckResult("verdict", game.label(), "converges", measured, converge_tol,
+                                    bool(ok and measured <= converge_tol), desc + ("" if ok else "; DID NOT FINISH")))
+        else:
+            measured = start / end if end > 0 else math.inf
+            rows.append(CheckResult("verdict", game.label(), "does not converge", measured, stall_tol,
+                                    bool(ok and measured <= stall_tol),
+                                    desc + f"; shrank {measured:.3g}×" + ("" if ok else "; DID NOT FINISH")))
+    for case in EMA_CASES:
+        if not _wanted(case.loss, losses):
+            continue
+        game = case.game()
+        ckw = dict(case.kwargs)
+        run = train_torch(game, case.theta0, case.phi0, **ckw)
+        ok = bool(run.status[0] == TrainStatus.FINISHED)
+        gain = float(run.ema_gain()[0])
+        measured = 1 / gain if gain > 0 else math.inf
+        raw, avg = run.distance()[0], run.distance(ema=True)[0]
+        tail = run.steps >= 0.75 * run.steps[-1]
+        rows.append(CheckResult(
+            "verdict", game.label(), f"EMA closer: {case.name}", measured, ema_tol, bool(ok and measured <= ema_tol),
+            f"{ckw['steps']} steps; last quarter: mean ‖(θ, φ)‖ of the iterate {np.mean(raw[tail]):.3g}, of the "
+            f"EMA {np.mean(avg[tail]):.3g} (EMA {gain:.3g}× closer)" + ("" if ok else "; DID NOT FINISH")))
+    return rows
+
+
+# -- runner and reports -------------------------------------------------------------------
+
+
+@torch_threads()
+def run_checks(losses: Iterable[str] | None = None, quick: bool = False) -> list[CheckResult]:
+    """All four cross-checks (restricted to ``losses`` where that makes sense).  ``quick``
+    uses fewer points, fewer games in the ODE check and shorter verdict runs; the optimizer
+    comparisons keep their 1000 steps."""
+    losses = _check_losses(losses)
+    rows = []
+    rows += check_gradients(losses, n_points=6 if quick else 12)
+    rows += check_optimizers(losses)
+    rows += check_ode_tracking(losses, quick=quick)
+    rows += check_verdicts(losses, quick=quick)
+    return rows
+
+
+def _fmt(x: float) -> str:
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    return f"{x:.3g}" if 1e-3 <= abs(x) < 1e4 or x == 0 else f"{x:.2e}"
+
+
+def checks_table(results: Sequence[CheckResult], detail: bool = False) -> str:
+    """An aligned text table (check, loss, case, measured, tolerance, PASS/FAIL) with a
+    summary line; ``detail`` adds each row's detail on the line below it."""
+    head = ("check", "loss", "case", "measured", "tolerance", "result")
+    body = [(r.check, r.loss, r.case, _fmt(r.measured), _fmt(r.tolerance), "PASS" if r.passed else "FAIL")
+            for r in results]
+    widths = [max(len(head[i]), *(len(row[i]) for row in body)) if body else len(head[i]) for i in range(6)]
+    right = {3, 4}
+
+    def line(row):
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+
+    lines = [line(head), line(tuple("-" * w for w in widths))]
+    for r, row in zip(results, body):
+        lines.append(line(row))
+        if detail:
+            lines.append("    " + r.detail)
+    n_fail = sum(not r.passed for r in results)
+    lines.append(f"{len(results)} checks: {len(results) - n_fail} passed, {n_fail} failed"
+                 + ("" if n_fail else " — torch and the symbolic side agree"))
+    return "\n".join(lines)
+
+
+def checks_json(results: Sequence[CheckResult]) -> list[dict]:
+    """The rows as JSON-ready dicts (non-finite numbers become None)."""
+    out = []
+    for r in results:
+        d = asdict(r)
+        for k in ("measured", "tolerance"):
+            d[k] = float(d[k]) if math.isfinite(d[k]) else None
+        d["passed"] = bool(d["passed"])
+        out.append(d)
+    return out
+
+
+def _main() -> None:  # pragma: no cover - manual use: python -m diracgan.torch_check
+    t0 = time.perf_counter()
+    res = run_checks()
+    print(checks_table(res, detail=True))
+    print(f"({time.perf_counter() - t0:.1f} s)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _main()
