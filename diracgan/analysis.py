@@ -37,7 +37,7 @@ import sympy as sp
 from .games import Game, InputError
 from .integrate import Status, simulate
 from .starts import default_start
-from .symbolic import INVARIANTS, STATE_BLOCKS, derive, field_coefficients, jacobian_blocks, to_text
+from .symbolic import INVARIANTS, STATE_BLOCKS, derive, exact_number, field_coefficients, jacobian_blocks, to_text
 
 __all__ = [
     "Eigenvalue",
@@ -46,6 +46,8 @@ __all__ = [
     "analyse",
     "numeric_verdict",
     "eigenvalue_sweep",
+    "equilibrium_matrices",
+    "eigenvalues_2x2",
     "SweepResult",
     "parse_sweep",
     "THRESHOLDS",
@@ -65,11 +67,14 @@ THRESHOLDS = {
     "blocks": 20,              # envelope: max of ‖z‖ over this many equal blocks of [0, T]
     "converged": 1e-9,         # ‖z(T)‖ / max(‖z(0)‖, 1e-3) below this: converged
     "decay_power": -0.1,       # late envelope ∝ t^s with s below this: decaying
-    "growth_power": 0.1,       # … above this: growing (diverges)
+    "growth_power": 0.1,       # … above this: growing (diverges, unless it is levelling off:)
+    "growth_ratio": 0.97,      # successive envelope increments shrinking by this factor or less
     "growth_factor": 100.0,    # or ‖z‖ above this × ‖z(0)‖: diverges
     "exp_ratio": 0.75,         # local decay rates on [T/4, T/2] vs [T/2, T]: ratio ≥ this → exponential
     "circle_rel_std": 0.01,    # ‖θ‖ over the last quarter with relative std below this: a circle
     "settling_ratio": 0.8,     # … or that spread below this × the third quarter's: approaching one
+    "min_decays": 10.0,        # a predicted decay e^(−κT) with κT below this is too slow to judge
+    "stall_speed": 1e-6,       # ‖field(z_T)‖ below this × ‖z_T‖: the run has come to rest
 }
 
 LINEAR_VERDICTS = ("asymptotically stable", "centre", "marginal", "unstable", "not differentiable")
@@ -221,7 +226,7 @@ def _eigenvalues(m_sym: sp.Matrix, values: dict, dim: int) -> tuple[Eigenvalue, 
     merged: list[list] = []
     for ev, mult in m_sym.eigenvals(multiple=False).items():
         ev = sp.simplify(ev)
-        val = sp.nsimplify(sp.simplify(ev.subs(values))) if values else ev
+        val = sp.simplify(ev.subs(values)) if values else ev
         for item in merged:
             if sp.simplify(item[1] - val) == 0:
                 item[2] += mult
@@ -230,7 +235,7 @@ def _eigenvalues(m_sym: sp.Matrix, values: dict, dim: int) -> tuple[Eigenvalue, 
             merged.append([ev, val, mult])
     out = []
     for ev, val, mult in merged:
-        c = complex(sp.N(val, 30))
+        c = _n(val)
         out.append(Eigenvalue(ev, val, c.real, c.imag, mult * dim, mult))
     return tuple(sorted(out, key=lambda e: (e.re, e.im)))
 
@@ -249,7 +254,13 @@ def _numeric_clusters(eigs: np.ndarray, tol: float = 1e-6) -> tuple[tuple[comple
 
 
 def _exact_values(game: Game, der) -> dict:
-    return {s: sp.nsimplify(v, rational=True) for s, (_, v) in zip(der.params, game.values)}
+    return {s: exact_number(v) for s, (_, v) in zip(der.params, game.values)}
+
+
+def _n(expr) -> complex:
+    """A complex number from an exact expression, with enough working precision for the
+    cancellation in e.g. −λ + √(λ² − 1) at λ = 1e300."""
+    return complex(sp.N(expr, 30, maxn=4000))
 
 
 def _culprits(der, values: dict) -> tuple[tuple[str, str, str], ...]:
@@ -304,11 +315,11 @@ def _analyse(game: Game, dim: int) -> EquilibriumAnalysis:
     numeric = _numeric_clusters(np.linalg.eigvals(jac))
 
     res = [sp.re(e.value) for e in eigs]
-    max_re_exact = max(res, key=lambda r: complex(sp.N(r)).real)
-    max_re = float(sp.N(max_re_exact))
-    sign = sp.sign(sp.simplify(max_re_exact))
-    if sign not in (-1, 0, 1):  # sympy could not decide: fall back to the number
-        sign = 0 if abs(max_re) < 1e-12 else (1 if max_re > 0 else -1)
+    max_re_exact = max(res, key=lambda r: _n(r).real)
+    max_re = _n(max_re_exact).real
+    # The sign from the exact expression (zero exactly, or the sign of a high-precision value:
+    # sympy's sign() evaluates at low precision and loses −λ + √(λ² − 1) for λ = 1e300).
+    sign = 0 if sp.simplify(max_re_exact) == 0 else (1 if max_re > 0 else -1 if max_re < 0 else 0)
     if sign < 0:
         verdict = "asymptotically stable"
     elif sign > 0:
@@ -329,8 +340,9 @@ def _analyse(game: Game, dim: int) -> EquilibriumAnalysis:
 class NumericVerdict:
     """The fate of one trajectory over a finite horizon (see module doc).
 
-    ``verdict`` is ``converges``, ``oscillates``, ``diverges`` or ``undetermined`` (the run
-    stopped at a singular point or the solver failed).  ``mode`` for convergence is
+    ``verdict`` is ``converges``, ``oscillates`` (at least one full turn over the last quarter),
+    ``diverges``, ``stalls`` (comes to rest away from the equilibrium) or ``undetermined`` (the
+    run stopped at a singular point or the solver failed, or the horizon is too short to tell).  ``mode`` for convergence is
     ``exponential`` (``rate``: fitted decay rate of ‖(θ, φ)‖) or ``algebraic`` (``power``:
     the fitted exponent s of ‖(θ, φ)‖ ∝ t^s).  For oscillations, ``amplitude`` is the largest
     ‖θ‖ over the last quarter of the horizon and ``cycle_radius`` the radius of the circle
@@ -374,14 +386,21 @@ def _fit(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.dot(x, y - y.mean()) / np.dot(x, x))
 
 
+def _sign_changes(x: np.ndarray) -> int:
+    """Largest number of sign changes of any coordinate of ``x`` (samples along axis 0)."""
+    s = np.sign(x)
+    return int(np.max(np.sum((s[1:] * s[:-1]) < 0, axis=0))) if len(x) > 1 else 0
+
+
 def numeric_verdict(game: Game, theta0=None, phi0=None, *, dim: int | None = None, horizon: float | None = None,
-                    linear: EquilibriumAnalysis | None = None, rtol: float = 1e-8, atol: float = 1e-14,
-                    samples: int = 4001) -> NumericVerdict:
+                    linear: EquilibriumAnalysis | None = None, rtol: float = 1e-8, atol: float | None = None,
+                    samples: int = 4001, max_steps: int | None = None) -> NumericVerdict:
     """Integrate from (θ₀, φ₀) (default: the seed's start) to ``horizon`` and classify.
 
     ``linear`` (optional) supplies the predicted rate and decides the kind of convergence for
     differentiable games: convergence can only be exponential at an asymptotically stable
-    equilibrium and only algebraic at a centre.
+    equilibrium and only algebraic at a centre.  ``atol`` defaults to 1e-12·‖z₀‖, so tiny
+    starts are integrated as accurately as large ones.
     """
     horizon = THRESHOLDS["horizon"] if horizon is None else float(horizon)
     if not (math.isfinite(horizon) and horizon > 0):
@@ -393,14 +412,20 @@ def numeric_verdict(game: Game, theta0=None, phi0=None, *, dim: int | None = Non
         phi0 = dp if phi0 is None else phi0
     theta0 = np.asarray(theta0, dtype=float)
     phi0 = np.asarray(phi0, dtype=float)
-    run = simulate(game, theta0, phi0, t_max=horizon, samples=samples, rtol=rtol, atol=atol)
+    r0 = float(np.sqrt(np.sum(theta0**2) + np.sum(phi0**2)))
+    common = dict(horizon=horizon, start_theta=tuple(theta0.tolist()), start_phi=tuple(phi0.tolist()))
+    predicted = linear.rate if linear is not None else None
+    if r0 == 0:
+        return NumericVerdict("converges", "converges: the start is the equilibrium", final_distance=0.0,
+                              predicted_rate=predicted, **common)
+    extra = {} if max_steps is None else {"max_steps": max_steps}
+    run = simulate(game, theta0, phi0, t_max=horizon, samples=samples, rtol=rtol,
+                   atol=atol if atol is not None else max(1e-12 * r0, 1e-300), **extra)
     t, z = run.run(0)
     r = np.linalg.norm(z, axis=1)
-    r0 = max(float(r[0]), 1e-3)
     d = run.dim
-    common = dict(horizon=horizon, start_theta=tuple(theta0.tolist()), start_phi=tuple(phi0.tolist()),
-                  final_distance=float(r[-1]))
-    predicted = linear.rate if linear is not None else None
+    common["final_distance"] = float(r[-1])
+    common["predicted_rate"] = predicted
 
     if run.status[0] == Status.DIVERGED:
         return NumericVerdict("diverges", f"diverges: {run.messages[0]}", **common)
@@ -414,22 +439,40 @@ def numeric_verdict(game: Game, theta0=None, phi0=None, *, dim: int | None = Non
     env = np.array([r[idx[i]:max(idx[i + 1], idx[i] + 1)].max() for i in range(k)])
     tc = 0.5 * (edges[:-1] + edges[1:])
     floor = THRESHOLDS["converged"] * r0
-    above = env > 100 * floor
 
     if r[-1] < floor or env[-1] < 100 * floor:
-        # Fit the rate where the envelope is still well above the floor, after the first block.
-        sel = above & (tc > edges[1])
-        rate = -_fit(tc[sel], np.log(env[sel])) if sel.sum() >= 3 else None
+        # Fit the rate on the samples between 1e-2·r0 and 1e3·floor (clear of the start's
+        # transient and of the tolerance floor).
+        sel = (r < 1e-2 * r0) & (r > 1e3 * floor)
+        if sel.sum() < 10:
+            sel = (r > 100 * floor) & (t > 0)
+        rate = -_fit(t[sel], np.log(r[sel])) if sel.sum() >= 3 else None
         msg = f"converges: ‖(θ, φ)‖ fell from {r[0]:.3g} to {r[-1]:.3g} by t = {horizon:g}"
         if rate is not None:
             msg += f", exponentially at rate {rate:.4g}"
             if predicted is not None:
                 msg += f" (linearisation predicts {predicted:.4g})"
-        return NumericVerdict("converges", msg, mode="exponential", rate=rate, predicted_rate=predicted, **common)
+        return NumericVerdict("converges", msg, mode="exponential", rate=rate, **common)
 
     late = tc >= horizon / 2
     power = _fit(np.log(tc[late]), np.log(env[late]))
-    if power > THRESHOLDS["growth_power"] or env[-1] > THRESHOLDS["growth_factor"] * r0:
+    if env[-1] > THRESHOLDS["growth_factor"] * r0:
+        return NumericVerdict("diverges", f"diverges: ‖(θ, φ)‖ grew from {r[0]:.3g} to {r[-1]:.3g} by t = {horizon:g}",
+                              power=power, **common)
+    if power > THRESHOLDS["growth_power"]:
+        # Growing: unbounded, or on the way to a cycle?  Successive increments of the envelope
+        # that shrink geometrically (ratio q < growth_ratio) point to a bounded limit.
+        inc = np.diff(env[late])
+        ratios = inc[1:] / inc[:-1]
+        ratios = ratios[(inc[1:] > 0) & (inc[:-1] > 0)]
+        if len(ratios) >= 3 and np.median(ratios) < THRESHOLDS["growth_ratio"]:
+            q = float(np.median(ratios))
+            limit = env[-1] + inc[-1] * q / (1 - q)
+            return NumericVerdict(
+                "undetermined",
+                f"undetermined: ‖(θ, φ)‖ still grows (t^{power:.2f}) but its increments shrink geometrically "
+                f"(×{q:.2f} per {horizon / k:g} time units, towards ≈ {limit:.3g}), as on the way to a cycle; "
+                f"rerun with a longer --horizon", power=power, **common)
         return NumericVerdict("diverges", f"diverges: ‖(θ, φ)‖ grows like t^{power:.2f} "
                               f"(from {r[0]:.3g} to {r[-1]:.3g} by t = {horizon:g})", power=power, **common)
     if power < THRESHOLDS["decay_power"]:
@@ -444,17 +487,35 @@ def numeric_verdict(game: Game, theta0=None, phi0=None, *, dim: int | None = Non
             msg = f"converges exponentially at rate {rate_late:.4g} (‖(θ, φ)‖ = {r[-1]:.3g} at t = {horizon:g})"
             if predicted is not None:
                 msg += f"; linearisation predicts {predicted:.4g}"
-            return NumericVerdict("converges", msg, mode="exponential", rate=rate_late, power=power,
-                                  predicted_rate=predicted, **common)
+            return NumericVerdict("converges", msg, mode="exponential", rate=rate_late, power=power, **common)
         return NumericVerdict(
             "converges",
             f"converges only algebraically: ‖(θ, φ)‖ ~ t^{power:.2f} over [{horizon / 2:g}, {horizon:g}] "
             f"(‖(θ, φ)‖ = {r[-1]:.3g} at t = {horizon:g}), no exponential rate",
-            mode="algebraic", power=power, predicted_rate=predicted, **common)
+            mode="algebraic", power=power, **common)
+    if predicted is not None and predicted * horizon < THRESHOLDS["min_decays"]:
+        return NumericVerdict(
+            "undetermined",
+            f"undetermined: the linearisation predicts decay like e^(−{predicted:.3g} t), too slow to show over "
+            f"T = {horizon:g}; rerun with --horizon ≥ {THRESHOLDS['min_decays'] / predicted:.3g}", power=power,
+            **common)
+
+    tail = t >= 0.75 * horizon
+    speed = float(np.linalg.norm(np.concatenate(game.velocity(z[-1, :d], z[-1, d:]))))
+    if speed < THRESHOLDS["stall_speed"] * r[-1]:
+        return NumericVerdict(
+            "stalls",
+            f"stalls: comes to rest at ‖(θ, φ)‖ = {r[-1]:.4g}, away from the equilibrium (the field's speed there "
+            f"is {speed:.2g}, e.g. a saturated sigmoid)", power=power, **common)
+    turns = _sign_changes(z[tail]) / 2
+    if turns < 1:
+        return NumericVerdict(
+            "undetermined",
+            f"undetermined: bounded, but no full oscillation over the last quarter of T = {horizon:g} "
+            f"({turns:g} turn); rerun with a longer --horizon", power=power, **common)
 
     # Bounded and persistent: an oscillation.  A circle in the θ-plane if ‖θ‖ settles; "approaching
     # a circle" if its relative spread still shrinks markedly from the third to the last quarter.
-    tail = t >= 0.75 * horizon
     third = (t >= 0.5 * horizon) & ~tail
     r_theta = np.linalg.norm(z[tail, :d], axis=1)
     r_theta_3 = np.linalg.norm(z[third, :d], axis=1)
@@ -466,7 +527,7 @@ def numeric_verdict(game: Game, theta0=None, phi0=None, *, dim: int | None = Non
     if d >= 2 and rel_std < THRESHOLDS["circle_rel_std"]:
         radius = float(r_theta.mean())
         msg = (f"oscillates: settles on a circle of radius {radius:.4g} in the θ-plane "
-               f"(‖θ‖ varies by {100 * rel_std:.2g}% over {span})")
+               f"(‖θ‖ varies by {100 * rel_std:.2g}% over {span}, {turns:g} turns)")
     elif d >= 2 and rel_std < THRESHOLDS["settling_ratio"] * rel_std_3:
         radius = float(r_theta.mean())
         msg = (f"oscillates: approaching a circle of radius ≈ {radius:.4g} in the θ-plane (the spread of ‖θ‖ "
@@ -474,9 +535,8 @@ def numeric_verdict(game: Game, theta0=None, phi0=None, *, dim: int | None = Non
                f"a longer horizon settles it)")
     else:
         msg = (f"oscillates: bounded and persistent, ‖θ‖ up to {amplitude:.4g} and ‖(θ, φ)‖ ≈ {r[tail].mean():.4g} "
-               f"over {span} (envelope ~ t^{power:.2f})")
-    return NumericVerdict("oscillates", msg, power=power, amplitude=amplitude, cycle_radius=radius,
-                          predicted_rate=predicted, **common)
+               f"over {span} ({turns:g} turns; envelope ~ t^{power:.2f})")
+    return NumericVerdict("oscillates", msg, power=power, amplitude=amplitude, cycle_radius=radius, **common)
 
 
 # ---------------------------------------------------------------------------------------
@@ -527,44 +587,85 @@ def parse_sweep(text: str) -> tuple[str, np.ndarray]:
     return name.strip(), np.linspace(start, stop, count)
 
 
-def eigenvalue_sweep(game: Game, name: str, values) -> SweepResult:
-    """Eigenvalues of the equilibrium's M as parameter ``name`` runs over ``values``.
+@lru_cache(maxsize=None)
+def _spec_structure(spec):
+    """Per spec, once: the coefficient expressions, which of them are singular for generic
+    parameters, and M's entries (identity coefficients, to be taken at the origin)."""
+    der = derive(spec)
+    exprs = _coefficient_exprs(der.coefficients)
+    singular = tuple(i for i, e in enumerate(exprs) if _singular_sets([e]))
+    m_exprs = tuple(der.jacobian[v][x].identity for v in STATE_BLOCKS for x in STATE_BLOCKS)
+    return der, exprs, singular, m_exprs
 
-    Fast path (the game is C¹ for all parameter values): M is evaluated numerically for the
-    whole grid in one call and its 2×2 eigenvalues are batched.  Otherwise each value is
-    analysed symbolically (e.g. gp's centre c: differentiable only at c = 0).
-    """
+
+@lru_cache(maxsize=65536)
+def _m_at(spec, values: tuple) -> tuple | None:
+    """M's entries (row-major) at these exact parameter values, or None where the field is not
+    C¹ near the equilibrium for them (only the generically singular coefficients need a look)."""
+    der, exprs, singular, m_exprs = _spec_structure(spec)
+    sub = {sym: exact_number(v) for sym, v in zip(der.params, values)}
+    if _singular_sets([exprs[i].subs(sub) for i in singular]):
+        return None
+    origin = {P: 0, A: 0, B: 0}
+    return tuple(_n(e.subs(sub).subs(origin)).real for e in m_exprs)
+
+
+def equilibrium_matrices(game: Game, overrides: dict | None = None, shape: tuple = ()) -> np.ndarray:
+    """M (shape + (2, 2)) at the equilibrium for parameter values that may be arrays of
+    ``shape`` (``overrides`` by name; the game's values otherwise).  NaN where the field is not
+    C¹ near the equilibrium.  Games that are C¹ for every parameter value take one vectorised
+    call of the lambdified Jacobian; the others are decided per distinct parameter value,
+    exactly (gp is C¹ only at c = 0)."""
+    overrides = overrides or {}
+    args = [np.broadcast_to(np.asarray(overrides.get(k, v), dtype=float), shape) for k, v in game.values]
+    m = np.empty(shape + (2, 2))
+    _, _, singular, _ = _spec_structure(game.spec)
+    if not singular:
+        with np.errstate(all="ignore"):
+            c = game.field._jacobian(0.0, 0.0, 0.0, *args)
+        for i in range(2):
+            for j in range(2):
+                m[..., i, j] = np.broadcast_to(np.asarray(c[5 * (2 * i + j)], dtype=float), shape)
+        return np.where(np.isfinite(m).all(axis=(-1, -2), keepdims=True), m, np.nan)
+    flat = np.stack([a.reshape(-1) for a in args], axis=1) if args else np.zeros((int(np.prod(shape)), 0))
+    out = np.full((len(flat), 4), np.nan)
+    combos, inverse = np.unique(flat, axis=0, return_inverse=True)
+    for n, combo in enumerate(combos):
+        entries = _m_at(game.spec, tuple(float(x) for x in combo))
+        if entries is not None:
+            out[inverse.reshape(-1) == n] = entries
+    return out.reshape(shape + (2, 2))
+
+
+def eigenvalues_2x2(m: np.ndarray) -> np.ndarray:
+    """Eigenvalues of real 2×2 matrices (…, 2, 2), sorted by (Re, Im), computed stably: for
+    real pairs the small root is det/(large root), so λ = 1e9 in gp0 keeps −1/(2λ)."""
+    tr = m[..., 0, 0] + m[..., 1, 1]
+    det = m[..., 0, 0] * m[..., 1, 1] - m[..., 0, 1] * m[..., 1, 0]
+    half = tr / 2
+    disc = half * half - det
+    with np.errstate(all="ignore"):
+        root = np.sqrt(np.abs(disc))
+        big = half + np.where(half >= 0, root, -root)
+        small = np.where(big != 0, det / big, 0.0)
+        real = np.stack([np.minimum(big, small), np.maximum(big, small)], axis=-1).astype(complex)
+        cplx = np.stack([half - 1j * root, half + 1j * root], axis=-1)
+    return np.where((disc >= 0)[..., None], real, cplx)
+
+
+def eigenvalue_sweep(game: Game, name: str, values) -> SweepResult:
+    """Eigenvalues of the equilibrium's M as parameter ``name`` runs over ``values`` (one
+    batched evaluation; see :func:`equilibrium_matrices`)."""
     spec = game.spec
     if name not in spec.param_names:
         have = ", ".join(spec.param_names) or "none"
         raise InputError(f"{game.name} has no parameter {name!r} to sweep (its parameters: {have})")
-    prm = spec.param(name)
     values = np.asarray(values, dtype=float)
     for v in (values.min(), values.max()):
-        prm.check(v, game.name)
-    der = derive(spec)
-    generic_ok = not _singular_sets(_coefficient_exprs(der.coefficients))
-    k = len(values)
-    eig = np.full((k, 2), np.nan + 0j)
-    valid = np.zeros(k, dtype=bool)
-    if generic_ok:
-        args = [np.full(k, v) if n != name else values for n, v in game.values]
-        c = game.field._jacobian(0.0, 0.0, 0.0, *args)
-        m = np.empty((k, 2, 2))
-        for i in range(2):
-            for j in range(2):
-                m[:, i, j] = np.broadcast_to(np.asarray(c[5 * (2 * i + j)], dtype=float), (k,))
-        eig = np.linalg.eigvals(m)
-        valid = np.isfinite(eig).all(axis=1)
-    else:
-        for i, v in enumerate(values):
-            res = analyse(spec.bind(**{**game.params, name: float(v)}), 1)
-            if res.differentiable:
-                mu = [complex(e.re, e.im) for e in res.eigenvalues for _ in range(e.multiplicity_in_m)]
-                eig[i] = mu
-                valid[i] = True
-    order = np.lexsort((eig.imag, eig.real), axis=-1)
-    eig = np.take_along_axis(eig, order, axis=1)
+        spec.param(name).check(float(v), game.name)
+    m = equilibrium_matrices(game, {name: values}, shape=values.shape)
+    eig = eigenvalues_2x2(m)
+    valid = np.isfinite(eig).all(axis=1)
     return SweepResult(game, name, values, eig, valid)
 
 

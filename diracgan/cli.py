@@ -27,6 +27,11 @@ class DiracganGroup(click.Group):
     """A group whose errors are one line: ``Error: …`` on stderr, exit code 2."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        import warnings
+
+        # Overflow and 0/0 in numpy are expected at blow-ups and singular points; the commands
+        # report them as run statuses, so the warnings would only add noise lines.
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
         try:
             rv = super().main(args=args, prog_name=prog_name or "diracgan", complete_var=complete_var,
                               standalone_mode=False, **extra)
@@ -88,7 +93,7 @@ def _game_options(f):
     f = click.option("--lam", type=NUMBER, default=None,
                      help="gp/gp0/gp1: penalty weight λ (default 0.1); qp: scale λ (default 1).")(f)
     f = click.option("--dim", "-d", type=click.IntRange(min=1), default=None,
-                     help="Dimension d of θ and φ  [default: from --theta/--phi/--starts, else 2]")(f)
+                     help="Dimension d of θ and φ  [default: from the start's length, else 2]")(f)
     f = click.option("--loss", "-l", type=LOSS_CHOICE, default="gp0", show_default=True,
                      help="The game (see `diracgan games`).")(f)
     return f
@@ -99,7 +104,8 @@ def _start_options(f):
                      help="File of starts (.npy, .csv, .json; rows θ_1..θ_d, φ_1..φ_d).")(f)
     f = click.option("--box", type=POSITIVE, default=0.5, show_default=True,
                      help="Random starts are uniform in [−box, box]^(2d).")(f)
-    f = click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random starts.")(f)
+    f = click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
+                     help="Seed of the random starts.")(f)
     f = click.option("--n-init", type=click.IntRange(min=1), default=None,
                      help="Integrate N random starts together (see --seed, --box).")(f)
     f = click.option("--phi", default=None, metavar="φ1,φ2,…",
@@ -110,6 +116,8 @@ def _start_options(f):
 
 
 def _integration_options(f):
+    f = click.option("--max-steps", type=click.IntRange(min=1), default=500_000, show_default=True,
+                     help="Solver steps a run may take before it stops as failed.")(f)
     f = click.option("--bound", type=POSITIVE, default=1e6, show_default=True,
                      help="A run stops as diverged when ‖(θ, φ)‖ reaches this.")(f)
     f = click.option("--dt", type=POSITIVE, default=None, help="Output every dt (instead of --samples).")(f)
@@ -162,7 +170,7 @@ def _vec(v) -> str:
 
 
 def _simulate(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, method, rtol, atol,
-              samples, dt, bound):
+              samples, dt, bound, max_steps):
     from .integrate import output_times, simulate
 
     game = _make_game(loss, lam, c)
@@ -173,7 +181,7 @@ def _simulate(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_m
     output_times(t_max, samples, dt)  # validate before the expensive part
     t0 = time.perf_counter()
     traj = simulate(game, th, ph, t_max=t_max, samples=samples, dt=dt, method=method, rtol=rtol, atol=atol,
-                    bound=bound)
+                    bound=bound, max_steps=max_steps)
     return game, traj, where, time.perf_counter() - t0
 
 
@@ -219,7 +227,7 @@ def games(as_json, markdown):
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the trajectories: .csv, .json or .npz (by extension).")
 def simulate(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, method, rtol, atol, samples,
-             dt, bound, out):
+             dt, bound, max_steps, out):
     """Integrate the gradient dynamics and write the trajectories.
 
     Without --out, prints the final state of each run (at most 20).
@@ -229,7 +237,7 @@ def simulate(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_ma
     if out is not None:
         check_output(out, DATA_FORMATS)
     game, traj, where, elapsed = _simulate(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max,
-                                           method, rtol, atol, samples, dt, bound)
+                                           method, rtol, atol, samples, dt, bound, max_steps)
     click.echo(f"{game.label()}, d = {traj.dim}, {where}", err=True)
     _report(traj, elapsed)
     if out is not None:
@@ -250,7 +258,7 @@ def simulate(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_ma
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="Figure file: .png, .pdf or .svg  [default: phase-<loss>-<params>-d<dim>.png]")
 def phase(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, method, rtol, atol, samples, dt,
-          bound, out):
+          bound, max_steps, out):
     """Plot the trajectory: the θ-plane (d ≥ 2) or the (θ, φ) plane with its vector
     field (d = 1), beside ‖θ‖ and ‖φ‖ against time."""
     from .io import FIGURE_FORMATS, check_output
@@ -258,7 +266,7 @@ def phase(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, 
     if out is not None:
         check_output(out, FIGURE_FORMATS)
     game, traj, where, elapsed = _simulate(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max,
-                                           method, rtol, atol, samples, dt, bound)
+                                           method, rtol, atol, samples, dt, bound, max_steps)
     if out is None:
         runs = f"-n{traj.n_runs}-seed{seed}" if n_init is not None else ""
         out = f"phase-{game.label('file')}-d{traj.dim}{runs}.png"
@@ -402,7 +410,7 @@ def _hyper(betas=None, eps=None, amsgrad=None, alpha=None, centered=None, moment
     out = {"eps": eps, "amsgrad": amsgrad, "alpha": alpha, "centered": centered, "momentum": momentum,
            "nesterov": nesterov, "dampening": dampening, "weight_decay": weight_decay}
     if betas is not None:
-        b = starts.parse_vector(betas, "--betas", 2)
+        b = starts.parse_vector(betas, "--betas", 2, expected="Adam takes")
         out["beta1"], out["beta2"] = float(b[0]), float(b[1])
     return {k: v for k, v in out.items() if v is not None}
 
@@ -486,11 +494,16 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
     if plot is not None:
         from .plotting import save_figure, training_figure
 
+        # The gradient flow is the small-step limit of plain SGD-like steps with one update per
+        # player and equal learning rates; for other schemes it is not what the iterates approach.
+        cfg = run.config
         ode = None
-        if not game.spec.discrete_only and optimizer in ("sgd", "optimistic", "extragradient"):
+        if (not game.spec.discrete_only and optimizer in ("sgd", "optimistic", "extragradient")
+                and not cfg["hyper"].get("momentum") and cfg["n_critic"] == 1 and cfg["n_gen"] == 1
+                and cfg["lr_d"] == cfg["lr_g"]):
             from .integrate import simulate
 
-            lr_time = float(run.config["lr_g"]) * steps * (n_gen if run.scheme.mode == "alternating" else 1)
+            lr_time = float(cfg["lr_g"]) * steps
             ode = simulate(game, th[:10], ph[:10], t_max=lr_time, samples=2001)
         save_figure(training_figure(run, ode=ode), plot)
         click.echo(f"wrote {plot}", err=True)
@@ -554,7 +567,8 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
         out = f"stability-{game.name}-{'-'.join(order_axes)}.png"
         check_output(out, FIGURE_FORMATS)
     size = "×".join(str(len(ranges[k])) for k in order_axes)
-    click.echo(f"{game.label()}, {smap.scheme.opt_g.name}, {smap.scheme.mode}: ρ on a {size} grid in {elapsed * 1000:.0f} ms; "
+    fixed = ", ".join(f"{game.spec.param(k).symbol} = {v:g}" for k, v in game.values if k not in order_axes)
+    click.echo(f"{game.name}{f' ({fixed})' if fixed else ''}, {smap.scheme.opt_g.name}, {smap.scheme.mode}: ρ on a {size} grid in {elapsed * 1000:.0f} ms; "
                f"stable (ρ < 1) on {100 * smap.stable_fraction():.1f}% of it", err=True)
     if out.lower().endswith(DATA_FORMATS):
         from .io import write_stability_map
@@ -629,6 +643,8 @@ def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out):
     from .plotting import animate_phase
 
     run = simulate(game, th, ph, t_max=t_max, samples=max(1601, 4 * frames))
+    if run.t_end[0] == 0:
+        raise InputError(f"nothing to animate: {run.messages[0]}")
     if run.status[0] != 0:
         click.echo(f"note: {run.messages[0]}", err=True)
     animate_phase(run, out, frames=frames, fps=fps)

@@ -69,7 +69,7 @@ class Param:
             raise InputError(f"{self.symbol} (--{self.name}) of {game} must be a number, got {value!r}") from None
         bound = f"> {self.lower:g}" if self.lower_open else f"≥ {self.lower:g}"
         if not math.isfinite(x) or x < self.lower or (self.lower_open and x == self.lower):
-            raise InputError(f"{self.symbol} (--{self.name}) of {game} must be finite and {bound}, got {value!r}")
+            raise InputError(f"{self.symbol} (--{self.name}) of {game} must be finite and {bound}, got {x:g}")
         return x
 
 

@@ -64,6 +64,8 @@ DEFAULT_RTOL = 1e-10
 DEFAULT_ATOL = 1e-12
 DEFAULT_BOUND = 1e6
 _EPS = np.finfo(float).eps
+MAX_OUTPUT_BYTES = 4 * 2**30
+"""Largest dense (N, S, 2d) output array ``simulate`` will allocate (4 GiB)."""
 
 
 class Status:
@@ -222,11 +224,14 @@ class _Engine:
     """State of one batch integration (see :func:`solve_batch`); groups of runs are
     integrated jointly and split or shrunk as runs stop or misbehave."""
 
-    def __init__(self, rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint):
+    def __init__(self, rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint,
+                 max_steps):
         self.rhs, self.jac, self.cls = rhs, jac, cls
         self.method = method_name
         self.implicit = method_name in ("Radau", "BDF", "LSODA")
         self.rtol, self.atol, self.bound, self.max_step = rtol, atol, bound, max_step
+        self.max_steps = max_steps
+        self.steps = np.zeros(len(z0), dtype=np.int64)   # solver steps taken per run
         self.singular_hint = singular_hint
         self.t_eval = t_eval
         self.t0, self.t_max = float(t_eval[0]), float(t_eval[-1])
@@ -253,12 +258,13 @@ class _Engine:
         z0 = self.state_end
         with np.errstate(all="ignore"):
             f0 = self.rhs(z0)
+            norms = np.linalg.norm(z0, axis=1)
         for i in range(len(z0)):
             if not np.all(np.isfinite(z0[i])):
                 self.stop(i, Status.SINGULAR, self.t0, z0[i], "singular: the start is not finite")
             elif not np.all(np.isfinite(f0[i])):
                 self.stop_singular(i, self.t0, z0[i])
-            elif np.linalg.norm(z0[i]) >= self.bound:
+            elif not norms[i] < self.bound:
                 self.stop(i, Status.DIVERGED, self.t0, z0[i], f"diverged: the start's norm is ≥ the bound {self.bound:g}")
 
     # -- the solver of one group -------------------------------------------------------------
@@ -311,7 +317,14 @@ class _Engine:
                 solver = self.make_solver(idx, t_start, h0)
                 while solver.status == "running":
                     t_old = solver.t
+                    if self.steps[idx].max() >= self.max_steps:
+                        for i in idx:
+                            self.stop(i, Status.FAILED, t_old, self.state_end[i].copy(),
+                                      f"failed: stopped after {self.max_steps} solver steps at t = {t_old:.6g} "
+                                      f"(the step budget; raise --max-steps or lower --t-max)")
+                        return []
                     message = solver.step()
+                    self.steps[idx] += 1
                     if solver.status == "failed":
                         if k > 1:  # isolate whoever forced the failure: each run alone
                             return [(idx[r:r + 1], t_old, None) for r in range(k)]
@@ -401,6 +414,7 @@ def solve_batch(
     jac: Callable[[np.ndarray], np.ndarray] | None = None,
     max_step: float = np.inf,
     singular_hint: str = "",
+    max_steps: int = 500_000,
 ) -> dict:
     """Integrate z' = rhs(z) for a batch of starts (see the module doc for the guarantees).
 
@@ -411,6 +425,8 @@ def solve_batch(
     t_eval : (S,) increasing output times; integration runs from t_eval[0] to t_eval[-1].
     jac : batched Jacobian (k, n) → (k, n, n), passed to the implicit methods.
     singular_hint : appended to the message of runs stopped at a singular point.
+    max_steps : solver steps a run may take before it is stopped as *failed* (a budget, so
+        that a stiff or singular run, or an absurd horizon, cannot hang the caller).
 
     Returns a dict with ``states`` (N, S, n), ``t_end``, ``state_end``, ``status``,
     ``messages``, ``nfev``, ``method`` (the fields of :class:`Trajectories`).
@@ -418,7 +434,10 @@ def solve_batch(
     cls, method_name = _solver_class(method)
     z0 = np.array(z0, dtype=float, ndmin=2)
     t_eval = np.asarray(t_eval, dtype=float)
-    engine = _Engine(rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint)
+    if int(max_steps) != max_steps or max_steps < 1:
+        raise InputError(f"max-steps must be a whole number ≥ 1, got {max_steps!r}")
+    engine = _Engine(rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint,
+                     int(max_steps))
     return engine.run()
 
 
@@ -435,6 +454,7 @@ def simulate(
     atol: float = DEFAULT_ATOL,
     bound: float = DEFAULT_BOUND,
     max_step: float = np.inf,
+    max_steps: int = 500_000,
 ) -> Trajectories:
     """Integrate the game's gradient dynamics from one start or a batch of starts.
 
@@ -447,6 +467,7 @@ def simulate(
     method : a name in :data:`METHODS` or an ``OdeSolver`` subclass.
     rtol, atol : tolerances per trajectory (scaled internally for batches, see module doc).
     bound : a run stops as diverged when ‖(θ, φ)‖ reaches it.
+    max_steps : the solver-step budget per run (a run over it stops as *failed*).
 
     >>> from diracgan import make_game, simulate
     >>> run = simulate(make_game("gp0"), [0.2, 0.1], [0.1, 0.2], t_max=40)
@@ -460,11 +481,17 @@ def simulate(
     phi0 = np.array(phi0, dtype=float, ndmin=2)
     if theta0.shape != phi0.shape or theta0.ndim != 2:
         raise InputError(f"θ and φ starts must have the same shape (N, d), got {theta0.shape} and {phi0.shape}")
-    if not (rtol > 0 and atol > 0 and math.isfinite(rtol) and math.isfinite(atol)):
-        raise InputError(f"rtol and atol must be finite and > 0, got {rtol!r}, {atol!r}")
+    if not (100 * _EPS <= rtol < 1):
+        raise InputError(f"rtol must be in [{100 * _EPS:.2g}, 1) (scipy's solvers cannot do better), got {rtol!r}")
+    if not (atol > 0 and math.isfinite(atol)):
+        raise InputError(f"atol must be finite and > 0, got {atol!r}")
     if not (bound > 0):
         raise InputError(f"bound must be > 0, got {bound!r}")
     t = output_times(t_max, samples, dt)
+    size = theta0.shape[0] * len(t) * 2 * theta0.shape[1] * 8
+    if size > MAX_OUTPUT_BYTES:
+        raise InputError(f"{theta0.shape[0]} starts × {len(t)} output times × {2 * theta0.shape[1]} coordinates "
+                         f"would need {size / 2**30:.1f} GiB; lower --samples or the number of starts")
     vf = game.field
     params = game.param_values()
     result = solve_batch(
@@ -477,6 +504,7 @@ def simulate(
         bound=bound,
         jac=lambda z: vf.rhs_jacobian(z, params),
         max_step=max_step,
+        max_steps=max_steps,
         singular_hint=f"{game.name} is singular at {game.spec.singular}" if game.spec.singular else "",
     )
     return Trajectories(

@@ -34,6 +34,8 @@ def check_output(path: str | os.PathLike, formats: Sequence[str]) -> Path:
         raise InputError(f"cannot write {str(path)!r}: unknown extension {ext or '(none)'!r}; "
                          f"use one of {', '.join(formats)}")
     folder = path.parent if str(path.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"cannot write {str(path)!r}: {str(folder)!r} is a file, not a folder")
     if not folder.is_dir():
         raise InputError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
     if path.is_dir():

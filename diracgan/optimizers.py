@@ -60,7 +60,8 @@ def _check(name: str, value, lower: float = 0.0, upper: float | None = None, ope
     if np.any(bad):
         lo = f"{'>' if open_lower else '≥'} {lower:g}"
         hi = "" if upper is None else f" and {'<' if open_upper else '≤'} {upper:g}"
-        raise InputError(f"{name} must be finite and {lo}{hi}, got {value!r}")
+        got = f"{float(arr):g}" if arr.ndim == 0 else f"{float(arr[bad].flat[0]):g} among its values"
+        raise InputError(f"{name} must be finite and {lo}{hi}, got {got}")
 
 
 @dataclass(frozen=True)

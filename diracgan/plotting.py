@@ -414,7 +414,7 @@ def stability_figure(smap) -> Figure:
         fig = Figure(figsize=(6.4, 4.8), layout="constrained")
         ax = fig.subplots()
         plot_stability_map(ax, smap)
-        fixed = {k: v for k, v in smap.game.params.items() if k not in (smap.x_name, smap.y_name)}
+        fixed = {k: v for k, v in smap.game.params.items() if k not in (smap.x_name, smap.y_name)}  # swept ones vary
         fixed_text = ", ".join(f"{smap.game.spec.param(k).symbol} = {v:g}" for k, v in fixed.items())
         ax.set_title(f"{smap.game.name}{' (' + fixed_text + ')' if fixed_text else ''}: {smap.scheme.opt_g.name}, "
                      f"{smap.scheme.mode}\nlocal stability of the update map at θ = φ = 0 "

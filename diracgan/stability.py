@@ -39,18 +39,11 @@ GRID_PARAMETERS = OPTIMIZER_AXES  # plus the game's own parameters
 
 
 def equilibrium_matrix(game: Game, overrides: dict | None = None, shape=()) -> np.ndarray:
-    """M (…, 2, 2) at the equilibrium, numerically, for parameter values that may be arrays.
+    """M (…, 2, 2) at the equilibrium (NaN where the field is not C¹ there); see
+    :func:`diracgan.analysis.equilibrium_matrices`."""
+    from .analysis import equilibrium_matrices
 
-    Entries are NaN where the field is not differentiable at the equilibrium."""
-    overrides = overrides or {}
-    args = [np.broadcast_to(np.asarray(overrides.get(k, v), dtype=float), shape) for k, v in game.values]
-    with np.errstate(all="ignore"):
-        c = game.field._jacobian(0.0, 0.0, 0.0, *args)
-    m = np.empty(shape + (2, 2))
-    for i in range(2):
-        for j in range(2):
-            m[..., i, j] = np.broadcast_to(np.asarray(c[5 * (2 * i + j)], dtype=float), shape)
-    return m
+    return equilibrium_matrices(game, overrides, tuple(shape))
 
 
 def _state_keys(opt) -> list[str]:
@@ -89,7 +82,8 @@ def update_matrices(scheme: Scheme, m: np.ndarray) -> np.ndarray:
     def grad(th, ph):   # ∇L = −field ≈ −M z
         return -(m00 * th + m01 * ph), -(m10 * th + m11 * ph)
 
-    theta, phi = scheme.step(theta, phi, grad, state_d, state_g)
+    with np.errstate(all="ignore"):   # overflow at absurd learning rates is reported by the callers
+        theta, phi = scheme.step(theta, phi, grad, state_d, state_g)
     rows = [theta, phi] + [state_d[key] for key in keys_d] + [state_g[key] for key in keys_g]
     return np.stack(rows, axis=1)
 
@@ -194,6 +188,9 @@ def discrete_stability(game: Game, scheme: Scheme, dim: int = 1) -> DiscreteStab
         raise InputError(f"{game.name} is not differentiable at the equilibrium (see `diracgan eig --loss "
                          f"{game.name}`): its discrete map has no Jacobian there")
     f = update_matrices(scheme, m[None])[0]
+    if not np.all(np.isfinite(f)):
+        raise InputError(f"the update map at the equilibrium is not finite for {scheme.describe()} "
+                         f"(learning rate or momentum too large for floating point)")
     eig = np.linalg.eigvals(f)
     eig = eig[np.lexsort((eig.imag, eig.real))]
     largest, note = largest_stable_lr(scheme, m)
@@ -239,8 +236,9 @@ class StabilityMap:
     rho: np.ndarray
 
     def stable_fraction(self) -> float:
+        """Fraction of the grid with ρ < 1 (marginal points, ρ = 1 up to 1e-12, are not stable)."""
         ok = np.isfinite(self.rho)
-        return float((self.rho[ok] < 1).mean()) if ok.any() else 0.0
+        return float((self.rho[ok] < 1 - 1e-12).mean()) if ok.any() else 0.0
 
 
 def stability_map(game: Game, scheme_factory, axes: dict[str, np.ndarray]) -> StabilityMap:

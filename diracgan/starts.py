@@ -60,8 +60,9 @@ def _check_dim(dim) -> None:
         raise InputError(f"dim must be a whole number ≥ 1, got {dim!r}")
 
 
-def parse_vector(text: str, name: str, dim: int | None = None) -> np.ndarray:
-    """``'0.2,0.1'`` → array([0.2, 0.1]); finite numbers only, ``dim`` of them if given."""
+def parse_vector(text: str, name: str, dim: int | None = None, expected: str = "--dim is") -> np.ndarray:
+    """``'0.2,0.1'`` → array([0.2, 0.1]); finite numbers only, ``dim`` of them if given
+    (the error says "``expected`` ``dim``", e.g. "--dim is 2")."""
     parts = [p.strip() for p in str(text).split(",")]
     try:
         values = np.array([float(p) for p in parts], dtype=float)
@@ -70,7 +71,7 @@ def parse_vector(text: str, name: str, dim: int | None = None) -> np.ndarray:
     if not np.all(np.isfinite(values)):
         raise InputError(f"{name} must be finite numbers, got {text!r}")
     if dim is not None and len(values) != dim:
-        raise InputError(f"{name} has {len(values)} value(s) but --dim is {dim}")
+        raise InputError(f"{name} has {len(values)} value(s) but {expected} {dim}")
     return values
 
 

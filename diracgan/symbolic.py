@@ -134,7 +134,13 @@ class Scope:
     @staticmethod
     def exact(value: float):
         """A preset's fixed value as an exact sympy number (0.0 → 0), so it simplifies."""
-        return sp.nsimplify(value, rational=True)
+        return exact_number(value)
+
+
+def exact_number(value: float) -> sp.Rational:
+    """The exact rational of a float's shortest decimal form: 0.1 → 1/10, 0.999999999 →
+    999999999/1000000000, 1e-300 → 10⁻³⁰⁰ (``nsimplify`` would snap such values to 1 or 0)."""
+    return sp.Rational(repr(float(value)))
 
 
 P, A, B = sp.Symbol("p", real=True), sp.Symbol("a", nonnegative=True), sp.Symbol("b", nonnegative=True)
@@ -207,7 +213,7 @@ class Derivation:
         """``expr`` with parameter values substituted (exactly, where they are rational)."""
         if not values:
             return expr
-        subs = {s: sp.nsimplify(values[p.name], rational=True)
+        subs = {s: exact_number(values[p.name])
                 for s, p in zip(self.params, self.spec.params) if p.name in values}
         return expr.subs(subs)
 

@@ -43,7 +43,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .games import ODE_GAMES, Game, InputError, make_game
 from .optimizers import OPTIMIZERS, SGD, Adam, Optimistic, Optimizer, RMSprop
 from .starts import SEED_PHI, SEED_THETA
-from .training import Scheme, TrainingRun, TrainStatus, divergence_message, prepare
+from .training import Scheme, TrainingRun, TrainStatus, divergence_message, initial_status, prepare
 from .training import train as train_numpy
 
 __all__ = [
@@ -424,14 +424,14 @@ def train_torch(
 
     n, d = theta.shape
     hist = setup.empty_history()
-    status = np.zeros(n, dtype=int)
-    stop_step = np.full(n, steps)
-    messages = [f"finished {steps} steps"] * n
+    alive, status, stop_step, messages = initial_status(game, setup)
     for i in range(n):
-        run = TorchGAN(game, theta[i], phi[i], scheme, ema=ema, batch_size=batch_size, seed=seed + i)
         hist["theta"][i, 0], hist["phi"][i, 0] = theta[i], phi[i]
         if ema is not None:
             hist["ema_theta"][i, 0], hist["ema_phi"][i, 0] = theta[i], phi[i]
+        if not alive[i]:   # diverged or singular at the start: nothing to train
+            continue
+        run = TorchGAN(game, theta[i], phi[i], scheme, ema=ema, batch_size=batch_size, seed=seed + i)
         j = 1
         for k in range(1, steps + 1):
             run.step()

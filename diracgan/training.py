@@ -46,8 +46,9 @@ GradFn = Callable[[np.ndarray, np.ndarray], tuple]
 
 class TrainStatus:
     FINISHED = 0
-    DIVERGED = 1
-    NAMES = {0: "finished", 1: "diverged"}
+    DIVERGED = 1      #: the iterate became non-finite or reached the bound
+    SINGULAR = 2      #: the gradient is not finite at the start (a singular point of the game)
+    NAMES = {0: "finished", 1: "diverged", 2: "singular"}
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,8 @@ class TrainingRun:
     def distance(self, ema: bool = False) -> np.ndarray:
         """(N, S) distance ‖(θ, φ)‖ to the equilibrium, of the iterate or of its EMA."""
         th, ph = (self.ema_theta, self.ema_phi) if ema else (self.theta, self.phi)
-        return np.sqrt(np.sum(th**2, axis=-1) + np.sum(ph**2, axis=-1))
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.sqrt(np.sum(th**2, axis=-1) + np.sum(ph**2, axis=-1))
 
     def valid(self, i: int) -> np.ndarray:
         """Mask of the recorded steps of run ``i`` (up to its stop)."""
@@ -248,10 +250,7 @@ def train(
     hist["theta"][:, 0], hist["phi"][:, 0] = theta, phi
     hist["ema_theta"][:, 0], hist["ema_phi"][:, 0] = theta, phi
     ema_theta, ema_phi = theta.copy(), phi.copy()
-    status = np.zeros(n, dtype=int)
-    stop_step = np.full(n, steps)
-    messages = [f"finished {steps} steps"] * n
-    alive = np.ones(n, dtype=bool)
+    alive, status, stop_step, messages = initial_status(game, setup, grad)
     state_d, state_g = scheme.init(theta, phi)
     j = 1
     for k in range(1, steps + 1):
@@ -264,7 +263,8 @@ def train(
                 status[i], stop_step[i] = TrainStatus.DIVERGED, k - 1
                 messages[i] = divergence_message(norm[i], bound, k)
             alive &= ~bad
-            # Freeze stopped runs at their last finite state so they cannot poison anything.
+        if not alive.all():
+            # Freeze stopped runs at their last state so they cannot poison anything.
             new_theta[~alive], new_phi[~alive] = theta[~alive], phi[~alive]
         theta, phi = new_theta, new_phi
         if ema is not None:
@@ -340,6 +340,28 @@ def prepare(game: Game, theta0, phi0, *, scheme: Scheme | None = None, optimizer
     if records[-1] != steps:
         records = np.append(records, steps)
     return TrainingSetup(theta, phi, scheme, steps, records, ema, bound)
+
+
+def initial_status(game: Game, setup: TrainingSetup, grad: GradFn | None = None):
+    """(alive, status, stop_step, messages) before the first step: a start whose norm is at
+    least the bound is diverged, one where the gradient is not finite is singular."""
+    theta, phi, steps, bound = setup.theta, setup.phi, setup.steps, setup.bound
+    n = theta.shape[0]
+    status = np.zeros(n, dtype=int)
+    stop_step = np.full(n, steps)
+    messages = [f"finished {steps} steps"] * n
+    with np.errstate(all="ignore"):
+        alive = np.sqrt(np.sum(theta**2, axis=1) + np.sum(phi**2, axis=1)) < bound
+        g_theta, g_phi = (grad or gradient_function(game))(theta, phi)
+    for i in np.flatnonzero(~alive):
+        status[i], stop_step[i] = TrainStatus.DIVERGED, 0
+        messages[i] = f"diverged: the start's norm is ≥ the bound {bound:g}; nothing to train"
+    singular = alive & ~(np.isfinite(g_theta).all(axis=1) & np.isfinite(g_phi).all(axis=1))
+    for i in np.flatnonzero(singular):
+        status[i], stop_step[i] = TrainStatus.SINGULAR, 0
+        where = f" ({game.name} is singular at {game.spec.singular})" if game.spec.singular else ""
+        messages[i] = f"singular: the gradient is not finite at the start{where}; nothing to train"
+    return alive & ~singular, status, stop_step, messages
 
 
 def divergence_message(norm: float, bound: float, step: int) -> str:

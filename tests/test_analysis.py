@@ -18,6 +18,7 @@ import pytest
 import sympy as sp
 
 from diracgan.analysis import THRESHOLDS, analyse, eigenvalue_sweep, numeric_verdict, parse_sweep
+from diracgan.integrate import simulate
 from diracgan.games import GAMES, InputError, make_game
 from diracgan.report import analysis_json, analysis_latex, analysis_text
 from diracgan.symbolic import derive
@@ -218,3 +219,81 @@ def test_latex_and_text_renderings():
     assert r"\begin{align*}" in tex and r"\otimes I_{2}" in tex and r"\sqrt{\lambda^{2} - 1}" in tex
     text = analysis_text(a)
     assert "×2" in text and "asymptotically stable" in text
+
+
+# -- regressions found in review: verdicts the linearisation contradicts, extreme parameters ------
+
+def test_planar_wedge_is_conserved_and_fixes_the_cycle_radius():
+    """In d = 2, d/dt(θ∧φ) = (g_θθ + g_φφ)(θ∧φ), θ∧φ = θ₁φ₂ − θ₂φ₁: conserved when the trace
+    vanishes (vanilla, minimax, qp).  On a cycle with θ ⊥ φ and ‖θ‖ = ‖φ‖ = r, |θ∧φ| = r², so the
+    seed's start (|θ∧φ| = 0.03) ends on r = √0.03 for vanilla and qp."""
+    for name in ("vanilla", "minimax", "qp"):
+        run = simulate(make_game(name), [0.2, 0.1], [0.1, 0.2], t_max=50, samples=101)
+        wedge = run.theta[0, :, 0] * run.phi[0, :, 1] - run.theta[0, :, 1] * run.phi[0, :, 0]
+        np.testing.assert_allclose(wedge, 0.03, rtol=1e-8)
+    gp0 = simulate(make_game("gp0"), [0.2, 0.1], [0.1, 0.2], t_max=5, samples=3)
+    assert abs(gp0.theta[0, -1, 0] * gp0.phi[0, -1, 1] - gp0.theta[0, -1, 1] * gp0.phi[0, -1, 0]) < 0.02
+    v = numeric_verdict(make_game("vanilla"), dim=2, horizon=2000, linear=analyse(make_game("vanilla"), 2))
+    assert v.verdict == "oscillates" and "settles on a circle" in v.message
+    assert v.cycle_radius == pytest.approx(math.sqrt(0.03), rel=2e-3)
+
+
+@pytest.mark.parametrize("lam", [1000.0, 0.0005])
+def test_slow_predicted_decay_is_undetermined_not_a_circle(lam):
+    game = make_game("gp0", lam=lam)
+    v = numeric_verdict(game, dim=2, linear=analyse(game, 2))
+    assert v.verdict == "undetermined" and "too slow to show" in v.message
+    assert "--horizon ≥ 2e+04" in v.message
+
+
+def test_slow_approach_to_a_cycle_is_not_divergence():
+    v = numeric_verdict(make_game("gp1", lam=0.01), dim=2)
+    assert v.verdict == "undetermined" and "towards ≈ 1.41" in v.message   # the cycle: ‖θ‖ = ‖φ‖ = 1
+    v = numeric_verdict(make_game("gp1", lam=0.01), dim=2, horizon=1000)
+    assert v.verdict == "oscillates" and v.cycle_radius == pytest.approx(1.0, abs=2e-3)
+
+
+def test_short_horizons_tiny_starts_and_stalls():
+    game = make_game("minimax")
+    assert numeric_verdict(game, dim=2, horizon=1e-3).verdict == "undetermined"
+    tiny = numeric_verdict(game, [1e-13, 0.0], [0.0, 1e-13])
+    assert tiny.verdict == "oscillates" and tiny.final_distance == pytest.approx(math.sqrt(2) * 1e-13, rel=1e-6)
+    assert numeric_verdict(game, [0.0, 0.0], [0.0, 0.0]).verdict == "converges"
+    # minimax with θ·φ = −50: θ' = σ(θ·φ)φ and φ' = −σ(θ·φ)θ are ~1e-21: the flow is frozen.
+    frozen = numeric_verdict(game, [5.0, 5.0], [-5.0, -5.0])
+    assert frozen.verdict == "stalls" and frozen.final_distance == pytest.approx(10.0, rel=1e-9)
+
+
+def test_critically_damped_rate_is_fitted():
+    game = make_game("gp0", lam=1.0)
+    v = numeric_verdict(game, dim=2, linear=analyse(game, 2))
+    # ‖z‖ ~ (a + b t) e^{−t} at the double root: the fitted local rate is a little below 1
+    assert v.verdict == "converges" and 0.85 < v.rate < 1.0
+
+
+@pytest.mark.parametrize("lam, want", [
+    (0.999999999, (-0.999999999, math.sqrt(1 - 0.999999999**2))),
+    (1e-300, (-1e-300, 1.0)),
+    (1e300, (-5e-301, 0.0)),      # the slow root of −λ ± √(λ² − 1)
+])
+def test_exact_eigenvalues_at_extreme_parameters(lam, want):
+    a = analyse(make_game("gp0", lam=lam), 2)
+    slow = max(a.eigenvalues, key=lambda e: e.re)
+    assert slow.re == pytest.approx(want[0], rel=1e-12) and abs(slow.im) == pytest.approx(want[1], rel=1e-9)
+    assert a.verdict == "asymptotically stable"
+    assert sum(e.multiplicity for e in a.eigenvalues) == 4
+
+
+def test_sweep_keeps_the_small_root_for_large_lambda():
+    s = eigenvalue_sweep(make_game("gp0"), "lam", [1e6, 1e9])
+    np.testing.assert_allclose(s.eigenvalues[:, 1].real, [-0.5e-6, -0.5e-9], rtol=1e-6)
+    assert s.crossings() == []
+
+
+def test_value_dependent_differentiability_in_sweeps_is_fast_and_exact():
+    import time
+
+    t0 = time.perf_counter()
+    s = eigenvalue_sweep(make_game("gp"), "c", np.linspace(0, 1, 401))
+    assert time.perf_counter() - t0 < 20        # one exact decision per value, no limits
+    assert s.valid.tolist() == [True] + [False] * 400

@@ -95,3 +95,35 @@ def test_bad_input(tmp_path, monkeypatch, args, fragment):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error:") and fragment in lines[0], r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["simulate", "--n-init", "2", "--seed", "-1"], "--seed"),
+    (["train", "--optimizer", "adam", "--betas", "0.9"], "but Adam takes 2"),
+    (["stability", "--lr", "0:2:200"], "lr must be finite and > 0, got 0 among its values"),
+    (["eig", "--sweep", "lam=-1:3:5"], "got -1"),
+    (["animate", "--loss", "qp", "--theta", "0,0"], "nothing to animate"),
+    (["simulate", "--rtol", "1e-30"], "rtol must be in"),
+    (["simulate", "--n-init", "3000000"], "GiB"),
+    (["stability", "--lr", "1e300"], "not finite"),
+])
+def test_more_bad_input(tmp_path, monkeypatch, args, fragment):
+    monkeypatch.chdir(tmp_path)
+    r = run(args)
+    assert r.exit_code == 2, r.output
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:") and fragment in lines[0], r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_path_under_a_file(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    r = run(["simulate", "--out", tmp_path / "afile" / "x.csv"])
+    assert r.exit_code == 2 and "is a file, not a folder" in r.stderr
+
+
+def test_train_with_an_absurd_lr_keeps_what_was_computed(tmp_path):
+    out = tmp_path / "big.csv"
+    r = run(["train", "--loss", "gp0", "--lr", "1e300", "--steps", "5", "--out", out])
+    assert r.exit_code == 0, r.output
+    assert "diverged" in r.stderr and "not finite" in r.stderr and out.exists()

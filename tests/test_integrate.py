@@ -279,3 +279,20 @@ def test_seed_games_from_the_seed_start(name):
         assert abs(late.mean() - 1.0) < 0.1            # settles near the circle ‖θ‖ = c = 1
     else:
         assert late.max() > 0.05                       # does not converge
+
+
+def test_step_budget_stops_a_run_instead_of_hanging():
+    """wgan with a tiny ‖φ‖ rotates at rate ~‖θ‖/‖φ‖²: the budget stops it as failed."""
+    run = simulate(make_game("wgan"), [[1e-3, 0.0], [0.2, 0.1]], [[0.0, 1e-6], [0.1, 0.2]], t_max=1.0, samples=11,
+                   max_steps=2000)
+    assert run.status[0] == Status.FAILED and "2000 solver steps" in run.messages[0]
+    assert np.all(np.isfinite(run.run(0)[1]))
+
+
+def test_tolerance_and_size_limits():
+    game = make_game("gp0")
+    for rtol in (1.0, 1e-30):
+        with pytest.raises(InputError, match="rtol must be in"):
+            simulate(game, [0.1], [0.1], rtol=rtol)
+    with pytest.raises(InputError, match="GiB"):
+        simulate(game, np.zeros((3_000_000, 2)), np.ones((3_000_000, 2)))

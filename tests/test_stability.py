@@ -146,3 +146,24 @@ def test_largest_stable_lr_keeps_the_ttur_ratio():
     a, _ = largest_stable_lr(scheme, equilibrium_matrix(game))
     b, note = largest_stable_lr(ttur, equilibrium_matrix(game))
     assert a == pytest.approx(1.0, rel=1e-9) and "lr_d = 2·lr_g" in note and b != a
+
+
+def test_parameter_values_that_remove_the_singularity():
+    """gp with c = 0 is gp0: its update map exists; the map over c has only that column."""
+    st = discrete_stability(make_game("gp", c=0.0, lam=0.1), sim(SGD(lr=0.1)))
+    assert st.largest_lr == pytest.approx(0.2, rel=1e-9)
+    smap = stability_map(make_game("gp"), scheme_factory("sgd", mode="simultaneous"),
+                         {"lr": np.linspace(0.1, 1, 5), "c": np.linspace(0, 1, 5)})
+    assert np.all(np.isfinite(smap.rho[0])) and np.all(np.isnan(smap.rho[1:]))
+
+
+def test_marginal_points_are_not_counted_stable():
+    smap = stability_map(make_game("vanilla"), scheme_factory("sgd", mode="alternating"),
+                         {"lr": np.linspace(0.01, 3, 200)})
+    assert np.all(np.abs(smap.rho - 1) < 1e-12) and smap.stable_fraction() == 0.0
+
+
+def test_non_finite_update_maps_are_refused():
+    """Alternating steps multiply lr_d·lr_g = 1e600: F overflows."""
+    with pytest.raises(InputError, match="not finite"):
+        discrete_stability(make_game("gp0"), Scheme(SGD(lr=1e300), SGD(lr=1e300), mode="alternating"))

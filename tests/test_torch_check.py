@@ -227,13 +227,13 @@ def test_train_torch_diverging_runs_stop_and_keep_what_was_computed():
     assert_same_run(a, b, tol=1e-10)
 
 
-def test_train_torch_non_finite_run():
+def test_train_torch_singular_start():
     game = make_game("qp")             # singular at θ = 0: the loss divides by ‖x_fake − x_real‖
     kw = dict(optimizer="sgd", lr=0.1, steps=10)
     a = train(game, [0.0, 0.0], [0.1, 0.2], **kw)
     b = train_torch(game, [0.0, 0.0], [0.1, 0.2], **kw)
-    assert b.status[0] == TrainStatus.DIVERGED and b.stop_step[0] == 0
-    assert b.messages[0] == "diverged: the iterate became non-finite at step 1; kept steps 0..0"
+    assert b.status[0] == TrainStatus.SINGULAR and b.stop_step[0] == 0
+    assert b.messages[0].startswith("singular: the gradient is not finite at the start (qp is singular at θ = 0")
     np.testing.assert_array_equal(b.theta[0, 0], [0.0, 0.0])
     assert np.all(np.isnan(b.theta[0, 1:]))
     assert_same_run(a, b)

@@ -114,7 +114,7 @@ def test_alternating_d_first_takes_n_critic_d_steps_then_the_g_step():
     lr_d, lr_g = 0.05, 0.02
     run = train(game, *START, optimizer="sgd", lr_d=lr_d, lr_g=lr_g, mode="alternating", n_critic=3, steps=1,
                 grad=grad)
-    assert len(calls) == 4
+    assert len(calls) == 1 + 4   # the start's singularity check, then 3 D steps and 1 G step
     theta, phi = START[0][None].copy(), START[1][None].copy()
     for _ in range(3):   # by hand: φ ← φ − lr_d ∇_φ L_D at the current point, θ fixed
         phi = phi - lr_d * (-closed_forms.gp0(theta, phi, 0.3)[1])
@@ -259,3 +259,12 @@ def test_record_every_and_ttur_config():
     assert run.steps.tolist() == [0, 4, 8, 10]
     assert run.config["lr_d"] == 0.2 and run.config["lr_g"] == 0.05
     assert "lr_d 0.2, lr_g 0.05" in run.scheme.describe()
+
+
+def test_singular_and_out_of_bound_starts():
+    run = train(make_game("qp"), np.array([[0.0, 0.0], [0.2, 0.1]]), np.array([[0.1, 0.2], [0.1, 0.2]]),
+                optimizer="sgd", lr=0.1, steps=20)
+    assert run.status.tolist() == [TrainStatus.SINGULAR, TrainStatus.FINISHED]
+    assert "qp is singular at θ = 0" in run.messages[0] and run.stop_step[0] == 0
+    big = train(make_game("gp0"), [1e308, 1e308], [1e308, 1e308], optimizer="sgd", lr=0.1, steps=3)
+    assert big.status[0] == TrainStatus.DIVERGED and "nothing to train" in big.messages[0]
