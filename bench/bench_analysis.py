@@ -13,6 +13,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+
+import numpy as np
 from pathlib import Path
 
 
@@ -48,5 +50,19 @@ def main() -> None:
         print(f"wgan, d = {d}: componentwise symbolic Jacobian {t_full:.2f} s, invariant derivation (any d) "
               f"{t_ours:.3f} s: {t_full / t_ours:.0f}x")
 
+def bench_value_dependent_sweep() -> None:
+    """gp's centre c: differentiable at the equilibrium only at c = 0, decided exactly per value."""
+    from diracgan import make_game
+    from diracgan.analysis import eigenvalue_sweep
+
+    eigenvalue_sweep(make_game("gp"), "c", [0.0, 1.0])   # derive once, not timed
+    t0 = time.perf_counter()
+    s = eigenvalue_sweep(make_game("gp"), "c", np.linspace(0, 1, 1001))
+    dt = time.perf_counter() - t0
+    print(f"eig sweep over gp's c (1,001 values, {int(s.valid.sum())} differentiable): {dt:.2f} s "
+          f"({1000 * dt / 1001:.1f} ms per value)")
+
+
 if __name__ == "__main__":
     main()
+    bench_value_dependent_sweep()

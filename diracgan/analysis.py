@@ -669,11 +669,6 @@ def eigenvalue_sweep(game: Game, name: str, values) -> SweepResult:
     return SweepResult(game, name, values, eig, valid)
 
 
-def m_text(analysis: EquilibriumAnalysis) -> str:
-    """M as text, in the parameters."""
-    return _matrix_text(analysis.m_symbolic)
-
-
 def eigen_text(e: Eigenvalue) -> str:
     """'−λ + √(λ² − 1) = −0.1 + 0.99499i'."""
     exact = to_text(e.exact)
@@ -681,4 +676,4 @@ def eigen_text(e: Eigenvalue) -> str:
     return exact if exact == num else f"{exact} = {num}"
 
 
-__all__ += ["m_text", "eigen_text"]
+__all__ += ["eigen_text"]

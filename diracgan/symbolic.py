@@ -209,13 +209,6 @@ class Derivation:
                 out.extend(blk.outer[0] + blk.outer[1])
         return out
 
-    def substitute(self, expr: sp.Expr, values: dict[str, float] | None = None) -> sp.Expr:
-        """``expr`` with parameter values substituted (exactly, where they are rational)."""
-        if not values:
-            return expr
-        subs = {s: exact_number(values[p.name])
-                for s, p in zip(self.params, self.spec.params) if p.name in values}
-        return expr.subs(subs)
 
 
 def _loss_pair(spec: GameSpec, scope: Scope, params: tuple[sp.Symbol, ...]):

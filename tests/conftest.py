@@ -25,3 +25,12 @@ def rng():
 
 ALL_GAMES = list(GAMES)
 ODE_GAMES = [n for n, s in GAMES.items() if not s.discrete_only]
+
+
+def assert_usage_error(result, fragment, folder):
+    """A CLI usage error: exit code 2, exactly one line ``Error: …`` containing ``fragment`` on
+    stderr, and nothing written into ``folder``."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:") and fragment in lines[0], result.stderr
+    assert list(folder.iterdir()) == []

@@ -6,6 +6,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from conftest import assert_usage_error
 from diracgan.cli import cli
 
 
@@ -75,8 +76,4 @@ def test_sweep_outputs(tmp_path, ext):
 ])
 def test_bad_input(tmp_path, monkeypatch, args, fragment):
     monkeypatch.chdir(tmp_path)
-    r = run(["eig"] + args)
-    assert r.exit_code == 2
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error:") and fragment in lines[0], r.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert_usage_error(run(["eig"] + args), fragment, tmp_path)

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from conftest import assert_usage_error
 from diracgan.cli import cli
 from diracgan.figures import CATALOGUE, check, render, versions
 
@@ -91,7 +92,4 @@ def test_animate_command_frames(tmp_path):
 ])
 def test_bad_input(tmp_path, monkeypatch, args, fragment):
     monkeypatch.chdir(tmp_path)
-    r = run(args)
-    assert r.exit_code == 2
-    assert r.stderr.strip().startswith("Error:") and fragment in r.stderr and len(r.stderr.strip().splitlines()) == 1
-    assert list(tmp_path.iterdir()) == []
+    assert_usage_error(run(args), fragment, tmp_path)
