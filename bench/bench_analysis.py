@@ -19,7 +19,7 @@ from pathlib import Path
 
 
 from diracgan import GAMES
-from diracgan.symbolic import derive, explicit_field
+from diracgan.derivation.symbolic import derive, explicit_field
 
 SCRIPT = Path(sys.executable).parent / "diracgan"
 

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.integrate
 
 from diracgan import make_game, random_starts, simulate
-from diracgan.integrate import DEFAULT_ATOL, DEFAULT_RTOL, output_times
+from diracgan.dynamics.flow import DEFAULT_ATOL, DEFAULT_RTOL, output_times
 
 SCRIPT = Path(sys.executable).parent / "diracgan"
 

@@ -16,8 +16,8 @@ import time
 import numpy as np
 
 from diracgan import make_game, random_starts
-from diracgan.stability import equilibrium_matrix, scheme_factory, stability_map, update_matrices
-from diracgan.training import train
+from diracgan.analysis.stability import equilibrium_matrix, scheme_factory, stability_map, update_matrices
+from diracgan.dynamics.training import train
 
 
 def bench_map() -> None:

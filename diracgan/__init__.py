@@ -11,6 +11,10 @@ Public API (imported lazily, so ``import diracgan`` is cheap)::
     game = make_game("gp1", lam=0.1)
     theta0, phi0 = default_start(2)
     run = simulate(game, theta0, phi0, t_max=40)
+
+The package is layered; imports only go down this list (see docs/architecture.md and
+tests/test_architecture.py): ``errors`` → ``games`` → ``derivation`` → ``dynamics`` →
+``analysis`` → ``torchgan`` → ``io`` → ``report`` → ``viz`` → ``cli``.
 """
 
 from __future__ import annotations
@@ -21,31 +25,33 @@ __version__ = "0.1.0"
 
 # name -> module that defines it; everything public lives here.
 _API = {
+    "InputError": "errors",
     "GAMES": "games",
     "REGULARISERS": "games",
     "Game": "games",
     "GameSpec": "games",
     "Param": "games",
     "Regulariser": "games",
-    "InputError": "games",
     "make_game": "games",
     "get_spec": "games",
     "compose": "games",
-    "derive": "symbolic",
-    "explicit_field": "symbolic",
-    "VectorField": "fields",
-    "vector_field": "fields",
-    "simulate": "integrate",
-    "solve_batch": "integrate",
-    "Trajectories": "integrate",
-    "Status": "integrate",
-    "METHODS": "integrate",
-    "default_start": "starts",
-    "random_starts": "starts",
-    "load_starts": "starts",
+    "derive": "derivation.symbolic",
+    "explicit_field": "derivation.symbolic",
+    "VectorField": "derivation.numeric",
+    "vector_field": "derivation.numeric",
+    "velocity": "derivation.numeric",
+    "jacobian": "derivation.numeric",
+    "simulate": "dynamics.flow",
+    "solve_batch": "dynamics.flow",
+    "Trajectories": "dynamics.flow",
+    "Status": "dynamics.flow",
+    "METHODS": "dynamics.flow",
+    "default_start": "dynamics.starts",
+    "random_starts": "dynamics.starts",
+    "load_starts": "dynamics.starts",
     "write_trajectories": "io",
-    "phase_figure": "plotting",
-    "save_figure": "plotting",
+    "phase_figure": "viz.plotting",
+    "save_figure": "viz.plotting",
 }
 
 __all__ = sorted(_API) + ["__version__"]

@@ -18,7 +18,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .games import InputError
+from .errors import InputError
 
 __all__ = ["DATA_FORMATS", "FIGURE_FORMATS", "check_output", "atomic_output", "write_table", "write_trajectories"]
 
@@ -82,7 +82,7 @@ def state_columns(dim: int, prefix: str = "") -> list[str]:
 
 
 def write_trajectories(traj, path: str | os.PathLike, metadata: dict | None = None) -> Path:
-    """Write a :class:`~diracgan.integrate.Trajectories` by extension (.csv, .json, .npz).
+    """Write a :class:`~diracgan.dynamics.flow.Trajectories` by extension (.csv, .json, .npz).
 
     * ``.csv``: header ``t,theta_1..theta_d,phi_1..phi_d``, with a leading ``run`` column
       when there are several starts; each run's valid samples, ending with its final state
@@ -191,7 +191,7 @@ def write_sweep(sweep, path: str | os.PathLike, dim: int = 1) -> Path:
 
 
 def write_training(run, path: str | os.PathLike) -> Path:
-    """Write a :class:`~diracgan.training.TrainingRun` by extension.
+    """Write a :class:`~diracgan.dynamics.training.TrainingRun` by extension.
 
     ``.csv``: ``step,theta_1..,phi_1..`` plus ``ema_theta_1..,ema_phi_1..`` when an EMA was
     kept, with a leading ``run`` column for several starts; each run up to its last completed
@@ -199,7 +199,7 @@ def write_training(run, path: str | os.PathLike) -> Path:
     ``theta``, ``phi`` (and ``ema_theta``, ``ema_phi``).  ``.npz``: ``steps``, the (N, S, d)
     arrays (NaN after a stop), ``status``, ``stop_step``, ``messages``, ``metadata``.
     """
-    from .training import TrainStatus
+    from .dynamics.training import TrainStatus
 
     path = check_output(path, DATA_FORMATS)
     d = run.dim

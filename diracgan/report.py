@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
+from .derivation.symbolic import derive, to_latex, to_text
 from .games import GAMES, GameSpec, describe_params
-from .symbolic import derive, to_latex, to_text
 
 __all__ = ["game_record", "games_text", "games_json", "games_markdown"]
 
@@ -151,7 +151,7 @@ def analysis_json(analysis, verdict=None) -> dict:
 
 def analysis_text(analysis, verdict=None) -> str:
     """Human-readable report of ``diracgan eig``."""
-    from .analysis import eigen_text
+    from .analysis.linear import eigen_text
 
     game, d = analysis.game, analysis.dim
     field = _field_text(game.spec)
@@ -208,9 +208,9 @@ def _bracket(rows) -> str:
 
 
 def _num(z: complex) -> str:
-    from .analysis import _complex_text
+    from .analysis.linear import complex_text
 
-    return _complex_text(z.real, z.imag)
+    return complex_text(z.real, z.imag)
 
 
 def _vec(v) -> str:

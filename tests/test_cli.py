@@ -8,7 +8,7 @@ file goes to pytest's ``tmp_path``; runs are short (small ``--t-max``/``--sample
 Numbers are checked against independent oracles where one exists: gp0 is a linear game,
 z' = A z with θ' = φ, φ' = −θ − 2λφ, so its trajectory is expm(A t) z₀; random starts are
 ``numpy.random.default_rng(seed).uniform(−box, box, (N, 2d))`` as documented in
-``diracgan.starts``.
+``diracgan.dynamics.starts``.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def gp0_exact(z0, t, lam=0.1):
 
 
 def seed_starts(n, d, seed=0, box=0.5):
-    """The documented random starts (diracgan.starts), rebuilt here: rows (θ, φ)."""
+    """The documented random starts (diracgan.dynamics.starts), rebuilt here: rows (θ, φ)."""
     return np.random.default_rng(seed).uniform(-box, box, size=(n, 2 * d))
 
 

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 import closed_forms
 from conftest import ODE_GAMES
 from diracgan.games import GameSpec, InputError, make_game
-from diracgan.integrate import Status, output_times, simulate
-from diracgan.starts import default_start, random_starts
+from diracgan.derivation.numeric import vector_field
+from diracgan.dynamics.flow import Status, output_times, simulate
+from diracgan.dynamics.starts import default_start, random_starts
 
 
 def test_gp0_matches_the_exact_linear_solution():
@@ -40,7 +41,7 @@ def _moderate_starts(n, seed):
 
 def _solve_ivp_each(game, theta, phi, t, rtol, atol):
     params = game.param_values()
-    fun = lambda _, z: game.field.rhs(z, params)  # noqa: E731
+    fun = lambda _, z: vector_field(game.spec).rhs(z, params)  # noqa: E731
     return np.array([
         scipy.integrate.solve_ivp(fun, (0, t[-1]), np.concatenate([th, ph]), method="DOP853", t_eval=t,
                                   rtol=rtol, atol=atol).y.T

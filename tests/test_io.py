@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from diracgan.games import InputError, make_game
-from diracgan.integrate import simulate
+from diracgan.dynamics.flow import simulate
 from diracgan.io import atomic_output, check_output, write_trajectories
-from diracgan.starts import default_start, load_starts, parse_vector, random_starts
+from diracgan.dynamics.starts import default_start, load_starts, parse_vector, random_starts
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,15 @@ Hand derivations (F acts on (θ, φ); M the 2×2 equilibrium matrix):
 import math
 
 import numpy as np
+import click
 import pytest
 
+from diracgan.cli.options import RANGE
 from diracgan.games import InputError, make_game
-from diracgan.optimizers import SGD, Adam, Extragradient, Optimistic
-from diracgan.stability import (discrete_stability, equilibrium_matrix, largest_stable_lr, parse_axis,
+from diracgan.dynamics.optimizers import SGD, Adam, Extragradient, Optimistic
+from diracgan.analysis.stability import (discrete_stability, equilibrium_matrix, largest_stable_lr,
                                 scheme_factory, stability_map, update_matrices)
-from diracgan.training import Scheme, gradient_function
+from diracgan.dynamics.training import Scheme, gradient_function
 
 
 def sim(opt):
@@ -132,11 +134,11 @@ def test_map_errors_and_axis_parsing():
         stability_map(game, scheme_factory("sgd"), {"beta": np.linspace(0, 1, 3)})
     with pytest.raises(InputError, match="one or two"):
         stability_map(game, scheme_factory("sgd", lr=0.1), {})
-    assert parse_axis("lr", "0.5") == 0.5
-    assert len(parse_axis("lr", "0.01:2:200")) == 200
-    for bad in ["a", "1:2", "0:1:1", "nan"]:
-        with pytest.raises(InputError):
-            parse_axis("lr", bad)
+    assert RANGE.convert("0.5", None, None) == 0.5
+    assert len(RANGE.convert("0.01:2:200", None, None)) == 200
+    for bad in ["a", "1:2", "0:1:1", "nan", "0:1:5001", "0:inf:3"]:
+        with pytest.raises(click.BadParameter):
+            RANGE.convert(bad, None, None)
 
 
 def test_largest_stable_lr_keeps_the_ttur_ratio():

@@ -11,9 +11,9 @@ import sympy as sp
 
 import closed_forms
 from conftest import ALL_GAMES, random_params, random_states
-from diracgan.fields import VectorField, vector_field
+from diracgan.derivation.numeric import VectorField, jacobian, vector_field, velocity
 from diracgan.games import GAMES, REGULARISERS, compose, make_game
-from diracgan.symbolic import INVARIANTS, derive, explicit_field, sigmoid, softplus, to_latex, to_text
+from diracgan.derivation.symbolic import INVARIANTS, derive, explicit_field, sigmoid, softplus, to_latex, to_text
 
 
 def _explicit_exp(expr):
@@ -29,7 +29,7 @@ def test_field_equals_hand_written_closed_form(name, dim, rng):
         params = random_params(spec, rng)
         game = make_game(name, **params)
         theta, phi = random_states(rng, 50, dim)
-        got_t, got_p = game.velocity(theta, phi)
+        got_t, got_p = velocity(game, theta, phi)
         want_t, want_p = closed_forms.FIELDS[name](theta, phi, **params)
         # Rounding is relative to the size of the terms that cancel (e.g. wgan in d = 1,
         # where −θ/‖φ‖ + (θ·φ)φ/‖φ‖³ = 0), not to the result.
@@ -113,13 +113,13 @@ def test_jacobian_matches_central_differences(name, dim, rng):
     game = make_game(name, **random_params(spec, rng))
     theta, phi = random_states(rng, 6, dim)
     z = np.hstack([theta, phi])
-    jac = game.field.rhs_jacobian(z, game.param_values())
+    jac = vector_field(game.spec).rhs_jacobian(z, game.param_values())
     h = 1e-6
     fd = np.empty_like(jac)
     for k in range(2 * dim):
         e = np.zeros(2 * dim)
         e[k] = h
-        fd[:, :, k] = (game.field.rhs(z + e, game.param_values()) - game.field.rhs(z - e, game.param_values())) / (2 * h)
+        fd[:, :, k] = (vector_field(game.spec).rhs(z + e, game.param_values()) - vector_field(game.spec).rhs(z - e, game.param_values())) / (2 * h)
     np.testing.assert_allclose(jac, fd, rtol=1e-6, atol=1e-7)
 
 
@@ -143,7 +143,7 @@ def test_jacobian_equals_componentwise_sympy_jacobian(name, rng):
 def test_batch_shapes_and_parameter_grids(rng):
     """Parameters broadcast against the batch: one call evaluates a whole λ-grid."""
     game = make_game("gp0")
-    vf = game.field
+    vf = vector_field(game.spec)
     theta, phi = random_states(rng, 1, 3)
     lams = np.linspace(0, 2, 7)
     dt, dp = vf(np.broadcast_to(theta, (7, 3)), np.broadcast_to(phi, (7, 3)), (lams,))
@@ -159,19 +159,19 @@ def test_softplus_sigmoid_are_stable_for_large_arguments():
     game = make_game("vanilla")
     theta = np.array([[40.0, 40.0], [-40.0, -40.0]])
     phi = np.array([[40.0, 40.0], [40.0, 40.0]])   # θ·φ = ±3200: exp would overflow
-    dt, dp = game.velocity(theta, phi)
+    dt, dp = velocity(game, theta, phi)
     assert np.all(np.isfinite(dt)) and np.all(np.isfinite(dp))
     np.testing.assert_allclose(dp[0], -theta[0])          # σ(3200) = 1
     np.testing.assert_allclose(dt[0], 0.0, atol=1e-300)   # 1 − σ(3200) = 0
     np.testing.assert_allclose(dt[1], phi[1])             # 1 − σ(−3200) = 1
     np.testing.assert_allclose(dp[1], 0.0, atol=1e-300)   # σ(−3200) = 0
-    assert np.all(np.isfinite(game.jacobian(theta, phi)))
+    assert np.all(np.isfinite(jacobian(game, theta, phi)))
 
 
 def test_singular_points_give_non_finite_not_errors():
     for name, theta, phi in [("wgan", [0.3, 0.1], [0.0, 0.0]), ("gp1", [0.3, 0.1], [0.0, 0.0]),
                              ("qp", [0.0, 0.0], [0.1, 0.2])]:
-        dt, dp = make_game(name).velocity(np.array(theta), np.array(phi))
+        dt, dp = velocity(make_game(name), np.array(theta), np.array(phi))
         assert not np.all(np.isfinite(np.concatenate([dt, dp]))), name
 
 
@@ -184,8 +184,8 @@ def test_preset_substitutes_before_differentiating():
     assert der.coefficients["theta"]["phi"] == 1
     # gp with c = 0 bound numerically equals gp0.
     theta, phi = np.array([0.3, -0.2]), np.array([0.1, 0.5])
-    np.testing.assert_allclose(np.concatenate(make_game("gp", lam=0.3, c=0.0).velocity(theta, phi)),
-                               np.concatenate(make_game("gp0", lam=0.3).velocity(theta, phi)), rtol=1e-15)
+    np.testing.assert_allclose(np.concatenate(velocity(make_game("gp", lam=0.3, c=0.0), theta, phi)),
+                               np.concatenate(velocity(make_game("gp0", lam=0.3), theta, phi)), rtol=1e-15)
 
 
 @pytest.mark.parametrize("reg", list(REGULARISERS))
@@ -195,7 +195,7 @@ def test_regularisers_add_the_same_phi_damping(reg, rng):
     gamma = 0.7
     game = make_game(spec, **{f"{reg}_gamma": gamma})
     theta, phi = random_states(rng, 20, 3)
-    dt, dp = game.velocity(theta, phi)
+    dt, dp = velocity(game, theta, phi)
     want_t, want_p = closed_forms.vanilla(theta, phi)
     np.testing.assert_allclose(dt, want_t, rtol=1e-13)
     np.testing.assert_allclose(dp, want_p - gamma * phi, rtol=1e-13, atol=1e-15)
@@ -206,8 +206,8 @@ def test_gp0_is_the_bilinear_game_with_l2_decay(rng):
     lam = 0.35
     bilinear_l2 = make_game(compose(GAMES["wgan-clip"], "l2"), clip=0.01, l2_gamma=2 * lam)
     theta, phi = random_states(rng, 20, 4)
-    np.testing.assert_allclose(np.concatenate(bilinear_l2.velocity(theta, phi)),
-                               np.concatenate(make_game("gp0", lam=lam).velocity(theta, phi)), rtol=1e-14)
+    np.testing.assert_allclose(np.concatenate(velocity(bilinear_l2, theta, phi)),
+                               np.concatenate(velocity(make_game("gp0", lam=lam), theta, phi)), rtol=1e-14)
 
 
 def test_display_text_and_latex():

@@ -8,10 +8,10 @@ import pytest
 
 import closed_forms
 from diracgan.games import InputError, make_game
-from diracgan.integrate import simulate
-from diracgan.optimizers import SGD, Adam, Optimistic, RMSprop, lerp, make_optimizer
-from diracgan.starts import default_start, random_starts
-from diracgan.training import TrainStatus, gradient_function, train
+from diracgan.dynamics.flow import simulate
+from diracgan.dynamics.optimizers import SGD, Adam, Optimistic, RMSprop, lerp, make_optimizer
+from diracgan.dynamics.starts import default_start, random_starts
+from diracgan.dynamics.training import TrainStatus, gradient_function, train
 
 START = default_start(2)
 

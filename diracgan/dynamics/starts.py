@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .games import InputError
+from ..errors import InputError
 
 __all__ = ["SEED_THETA", "SEED_PHI", "DEFAULT_BOX", "default_start", "random_starts", "load_starts", "parse_vector"]
 

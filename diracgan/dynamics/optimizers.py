@@ -28,7 +28,7 @@ Beyond torch.optim, the two standard fixes for rotation:
   p ← p − lr (2 gₜ − gₜ₋₁), with g₋₁ = g₀ (the first step is plain gradient descent).
 * Extragradient (Korpelevich 1976; Gidel et al. 2019): p̃ = p − lr·g(p), p ← p − lr·g(p̃).
   It needs a second gradient evaluation, so the training scheme carries it out
-  (:mod:`diracgan.training`); here it is a plain SGD step used twice.
+  (:mod:`diracgan.dynamics.training`); here it is a plain SGD step used twice.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .games import InputError
+from ..errors import InputError
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Optimistic", "Extragradient", "OPTIMIZERS", "make_optimizer",
            "lerp"]

@@ -32,7 +32,9 @@ from typing import Callable
 
 import numpy as np
 
-from .games import Game, InputError
+from ..derivation.numeric import vector_field
+from ..errors import InputError
+from ..games import Game
 from .optimizers import Extragradient, Optimizer, lerp, make_optimizer
 
 __all__ = ["MODES", "ORDERS", "Scheme", "TrainingRun", "TrainingSetup", "train", "prepare", "gradient_function",
@@ -143,7 +145,7 @@ def default_mode(optimizer: str) -> str:
 
 def gradient_function(game: Game) -> GradFn:
     """(θ, φ) ↦ (∇_θ L_G, ∇_φ L_D) = −(θ', φ') from the derived field, batched."""
-    vf = game.field
+    vf = vector_field(game.spec)
     params = game.param_values()
 
     def grad(theta, phi):

@@ -1,63 +1,34 @@
-"""The torch cross-check: the Dirac-GAN as a real torch GAN, trained with ``torch.optim``.
+"""The torch cross-check suite behind ``diracgan check``.
 
-Nothing here reuses a formula of the symbolic side.  The model is what a GAN training script
-builds, in float64:
-
-* a generator ``nn.Module`` holding θ as an ``nn.Parameter`` of shape (d,), mapping a batch of
-  noise z (B, d) to B copies of θ (its samples);
-* a discriminator ``nn.Linear(d, 1, bias=False)`` whose weight is φ (for ``wgan`` the critic is
-  normalised in its forward, D(x) = φ·x/‖φ‖);
-* the losses as training scripts write them: ``F.binary_cross_entropy_with_logits`` for
-  ``vanilla`` / ``minimax``, critic losses D(fake).mean() − D(real).mean() for the WGANs, the
-  WGAN-GP penalty λ(‖∇_x D(x̂)‖ − c)² at random interpolates through
-  ``torch.autograd.grad(..., create_graph=True)``, and GAN-QP's quadratic term divided by the
-  real–fake distance;
-* ``torch.optim.SGD`` / ``Adam`` / ``RMSprop``; optimistic gradient descent and extragradient
-  written on top of ``torch.optim.SGD`` the way real code does; the EMA through
-  ``torch.optim.swa_utils.AveragedModel`` with ``get_ema_multi_avg_fn``; weight clipping of
-  the critic after each discriminator step (``wgan-clip``).
-
-:func:`train_torch` has the signature, semantics and result type of
-:func:`diracgan.training.train`.  The four cross-checks compare this torch model with the
-symbolic side (gradients, optimizers and schemes step by step, convergence of SGD to the
-ODE, the seed's verdicts); :func:`run_checks` runs them all and :func:`checks_table` /
+Four checks compare the torch model (:mod:`.model`, :mod:`.training`) with the symbolic side:
+autograd gradients against the derived field, every numpy optimizer and scheme against the
+torch.optim run step by step, convergence of torch SGD to the ODE as the learning rate
+shrinks, and the seed's verdicts.  :func:`run_checks` runs them all and :func:`checks_table` /
 :func:`checks_json` report them.
-
-This module imports torch at the top: only the commands that need torch import it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from .games import ODE_GAMES, Game, InputError, make_game
-from .optimizers import OPTIMIZERS, SGD, Adam, Optimistic, Optimizer, RMSprop
-from .starts import SEED_PHI, SEED_THETA
-from .training import Scheme, TrainingRun, TrainStatus, divergence_message, initial_status, prepare
-from .training import train as train_numpy
+from ..derivation.numeric import velocity
+from ..dynamics.flow import simulate
+from ..dynamics.optimizers import OPTIMIZERS
+from ..dynamics.starts import SEED_PHI, SEED_THETA
+from ..dynamics.training import TrainingRun, TrainStatus
+from ..dynamics.training import train as train_numpy
+from ..errors import InputError
+from ..games import ODE_GAMES, Game, make_game
+from .model import TORCH_GAMES, torch_gradients, torch_threads
+from .training import train_torch
 
 __all__ = [
-    "DTYPE",
-    "TORCH_GAMES",
-    "DiracGenerator",
-    "LinearDiscriminator",
-    "TorchLosses",
-    "OptimisticSGD",
-    "TorchGAN",
-    "torch_optimizer",
-    "torch_threads",
-    "torch_gradients",
-    "train_torch",
+    "GRAD_TOL",
+    "TRAIN_TOL",
     "CheckResult",
     "TrainCase",
     "OPTIMIZER_CASES",
@@ -70,391 +41,6 @@ __all__ = [
     "checks_table",
     "checks_json",
 ]
-
-DTYPE = torch.float64
-BATCH_SIZE = 4
-
-TORCH_GAMES = ("vanilla", "minimax", "wgan", "gp", "gp0", "gp1", "qp", "wgan-clip")
-"""The registered games the torch model implements (all of them; not composed games)."""
-
-
-@contextlib.contextmanager
-def torch_threads(n: int = 1):
-    """Run torch with ``n`` intra-op threads, restoring the previous number afterwards.
-
-    The tensors here have a handful of entries: threads cannot help, and on a loaded
-    machine OpenMP's spinning workers make some kernels (``binary_cross_entropy_with_logits``
-    among them) ~100× slower.  Every entry point of this module runs single-threaded.
-    """
-    old = torch.get_num_threads()
-    if old != n:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        if old != n:
-            torch.set_num_threads(old)
-
-
-# ---------------------------------------------------------------------------------------
-# The model
-# ---------------------------------------------------------------------------------------
-
-
-class DiracGenerator(nn.Module):
-    """G(z) = θ for every noise sample z: the generator of a point mass at θ."""
-
-    def __init__(self, theta0):
-        super().__init__()
-        self.theta = nn.Parameter(torch.tensor(np.asarray(theta0, dtype=float), dtype=DTYPE).reshape(-1))
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.theta.unsqueeze(0).expand(z.shape[0], -1)
-
-
-class LinearDiscriminator(nn.Module):
-    """D(x) = φ·x with φ the weight of ``nn.Linear(d, 1, bias=False)``; ``normalised``:
-    D(x) = φ·x/‖φ‖ (the 1-Lipschitz critic of ``wgan``)."""
-
-    def __init__(self, phi0, normalised: bool = False):
-        super().__init__()
-        phi0 = torch.tensor(np.asarray(phi0, dtype=float), dtype=DTYPE).reshape(-1)
-        # skip_init: no random initialisation (it would draw from torch's global RNG).
-        self.linear = nn.utils.skip_init(nn.Linear, phi0.numel(), 1, bias=False, dtype=DTYPE)
-        with torch.no_grad():
-            self.linear.weight.copy_(phi0.unsqueeze(0))
-        self.normalised = normalised
-
-    @property
-    def phi(self) -> torch.Tensor:
-        return self.linear.weight.reshape(-1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.linear(x).squeeze(-1)
-        if self.normalised:
-            out = out / self.linear.weight.norm()
-        return out
-
-
-class TorchLosses:
-    """The losses of one game, written as GAN training scripts write them.
-
-    ``d_loss(G, D, real, z)`` is the discriminator's loss (the fake batch detached),
-    ``g_loss(G, D, real, z)`` the generator's.  ``generator`` is the seeded
-    ``torch.Generator`` of the interpolation weights of the gradient penalty.
-    """
-
-    def __init__(self, game: Game, generator: torch.Generator | None = None):
-        if game.name not in TORCH_GAMES:
-            raise InputError(f"the torch model implements the games {', '.join(TORCH_GAMES)}, not {game.name!r}")
-        self.name = game.name
-        values = dict(game.spec.fixed)
-        values.update(game.params)
-        self.lam = values.get("lam")
-        self.centre = values.get("c")
-        self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
-
-    @property
-    def family(self) -> str:
-        return "gp" if self.name in ("gp", "gp0", "gp1") else self.name
-
-    def gradient_penalty(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, centre: float) -> torch.Tensor:
-        """WGAN-GP: E[(‖∇_x D(x̂)‖ − c)²] at x̂ = ε x_real + (1 − ε) x_fake, ε ~ U[0, 1]."""
-        eps = torch.rand(real.shape[0], 1, generator=self.generator, dtype=DTYPE)
-        x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-        (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
-        return ((grad.norm(2, dim=1) - centre) ** 2).mean()
-
-    def d_loss(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        fake = G(z).detach()
-        d_real, d_fake = D(real), D(fake)
-        if self.family in ("vanilla", "minimax"):
-            return (F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))
-                    + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
-        if self.family in ("wgan", "wgan-clip"):
-            return d_fake.mean() - d_real.mean()
-        if self.family == "gp":
-            return d_fake.mean() - d_real.mean() + self.lam * self.gradient_penalty(D, real, fake, self.centre)
-        if self.family == "qp":
-            diff = d_fake - d_real
-            dist = (fake - real).norm(2, dim=1)
-            return (diff + diff**2 / (2 * self.lam * dist)).mean()
-        raise AssertionError(self.name)  # pragma: no cover
-
-    def g_loss(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        d_fake = D(G(z))
-        if self.family == "vanilla":        # non-saturating: fake → 1
-            return F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
-        if self.family == "minimax":        # minus the discriminator's fake term
-            return -F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
-        if self.family == "qp":
-            return (D(real) - d_fake).mean()
-        return -d_fake.mean()               # the WGANs
-
-
-# ---------------------------------------------------------------------------------------
-# Optimizers
-# ---------------------------------------------------------------------------------------
-
-
-class OptimisticSGD:
-    """Optimistic gradient descent on top of ``torch.optim.SGD``: keeps the previous gradient
-    g₋ (g₋ = g on the first step) and feeds 2g − g₋ to SGD.  As in
-    :class:`diracgan.optimizers.Optimistic`, g includes the L2 term weight_decay·p."""
-
-    def __init__(self, params, lr: float = 1e-3, weight_decay: float = 0.0):
-        self.sgd = torch.optim.SGD(params, lr=lr)
-        self.weight_decay = weight_decay
-        self.previous: dict[torch.Tensor, torch.Tensor] = {}
-
-    @property
-    def param_groups(self):
-        return self.sgd.param_groups
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        self.sgd.zero_grad(set_to_none=set_to_none)
-
-    @torch.no_grad()
-    def step(self) -> None:
-        for group in self.sgd.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad.add(p, alpha=self.weight_decay) if self.weight_decay != 0 else p.grad.clone()
-                prev = self.previous.get(p, g)
-                self.previous[p] = g
-                p.grad = 2 * g - prev
-        self.sgd.step()
-
-
-def _scalar(name: str, value) -> float:
-    arr = np.asarray(value)
-    if arr.ndim != 0:
-        raise InputError(f"the torch backend takes one value of {name} per run, got an array of shape {arr.shape}")
-    return arr.item()
-
-
-def torch_optimizer(opt: Optimizer, params):
-    """The torch optimizer that :class:`diracgan.optimizers.Optimizer` ``opt`` claims to be."""
-    h = {k: _scalar(k, v) for k, v in opt.hyper().items()}
-    params = list(params)
-    if isinstance(opt, Optimistic):
-        return OptimisticSGD(params, lr=h["lr"], weight_decay=h["weight_decay"])
-    if isinstance(opt, SGD):    # also Extragradient (momentum 0; the scheme extrapolates)
-        return torch.optim.SGD(params, lr=h["lr"], momentum=h["momentum"], dampening=h["dampening"],
-                               nesterov=bool(h["nesterov"]), weight_decay=h["weight_decay"])
-    if isinstance(opt, Adam):
-        return torch.optim.Adam(params, lr=h["lr"], betas=(h["beta1"], h["beta2"]), eps=h["eps"],
-                                weight_decay=h["weight_decay"], amsgrad=bool(h["amsgrad"]))
-    if isinstance(opt, RMSprop):
-        return torch.optim.RMSprop(params, lr=h["lr"], alpha=h["alpha"], eps=h["eps"],
-                                   weight_decay=h["weight_decay"], momentum=h["momentum"],
-                                   centered=bool(h["centered"]))
-    raise InputError(f"no torch optimizer for {opt.name!r}")  # pragma: no cover
-
-
-# ---------------------------------------------------------------------------------------
-# One run
-# ---------------------------------------------------------------------------------------
-
-
-class TorchGAN:
-    """One training run: models, optimizers, losses, EMA, and the update scheme of
-    :class:`diracgan.training.Scheme` (read from ``scheme``)."""
-
-    def __init__(self, game: Game, theta0, phi0, scheme: Scheme, ema: float | None = None,
-                 batch_size: int = BATCH_SIZE, seed: int = 0):
-        self.G = DiracGenerator(theta0)
-        self.D = LinearDiscriminator(phi0, normalised=game.name == "wgan")
-        self.rng = torch.Generator().manual_seed(int(seed))
-        self.losses = TorchLosses(game, generator=self.rng)
-        self.scheme = scheme
-        self.d_params = list(self.D.parameters())
-        self.g_params = list(self.G.parameters())
-        self.opt_d = torch_optimizer(scheme.opt_d, self.d_params)
-        self.opt_g = torch_optimizer(scheme.opt_g, self.g_params)
-        self.clip = scheme.clip
-        self.d = self.G.theta.numel()
-        self.batch_size = int(batch_size)
-        self.real = torch.zeros(self.batch_size, self.d, dtype=DTYPE)   # samples of the point mass at 0
-        self.ema_G = self.ema_D = None
-        if ema is not None:
-            self.ema_G = AveragedModel(self.G, multi_avg_fn=get_ema_multi_avg_fn(ema))
-            self.ema_D = AveragedModel(self.D, multi_avg_fn=get_ema_multi_avg_fn(ema))
-
-    # -- pieces of a training loop ------------------------------------------------------
-    def noise(self) -> torch.Tensor:
-        return torch.randn(self.batch_size, self.d, generator=self.rng, dtype=DTYPE)
-
-    def d_backward(self) -> None:
-        """∇_φ L_D into the discriminator's .grad (the generator's untouched)."""
-        self.opt_d.zero_grad(set_to_none=True)
-        loss = self.losses.d_loss(self.G, self.D, self.real, self.noise())
-        loss.backward(inputs=self.d_params)
-
-    def g_backward(self) -> None:
-        """∇_θ L_G into the generator's .grad (the discriminator's untouched)."""
-        self.opt_g.zero_grad(set_to_none=True)
-        loss = self.losses.g_loss(self.G, self.D, self.real, self.noise())
-        loss.backward(inputs=self.g_params)
-
-    def d_step(self) -> None:
-        self.opt_d.step()
-        if self.clip is not None:       # WGAN, Algorithm 1: clip the critic's weights
-            with torch.no_grad():
-                for p in self.d_params:
-                    p.clamp_(-self.clip, self.clip)
-
-    def step(self) -> None:
-        """One iteration of the training loop (one generator iteration)."""
-        s = self.scheme
-        if s.mode == "simultaneous":
-            self.d_backward()
-            self.g_backward()
-            if s.extragradient:
-                params = self.d_params + self.g_params
-                saved = [p.detach().clone() for p in params]
-                self.d_step()                   # extrapolate both players ...
-                self.opt_g.step()
-                self.d_backward()               # ... gradients at the extrapolated point ...
-                self.g_backward()
-                with torch.no_grad():           # ... and step from the saved point
-                    for p, q in zip(params, saved):
-                        p.copy_(q)
-            self.d_step()
-            self.opt_g.step()
-            return
-
-        def d_steps():
-            for _ in range(s.n_critic):
-                self.d_backward()
-                self.d_step()
-
-        def g_steps():
-            for _ in range(s.n_gen):
-                self.g_backward()
-                self.opt_g.step()
-
-        if s.order == "d-first":
-            d_steps()
-            g_steps()
-        else:
-            g_steps()
-            d_steps()
-
-    def update_ema(self) -> None:
-        if self.ema_G is not None:
-            self.ema_G.update_parameters(self.G)
-            self.ema_D.update_parameters(self.D)
-
-    # -- state as numpy ---------------------------------------------------------------
-    def state(self) -> tuple[np.ndarray, np.ndarray]:
-        return (self.G.theta.detach().numpy().copy(), self.D.phi.detach().numpy().copy())
-
-    def ema_state(self) -> tuple[np.ndarray, np.ndarray]:
-        return (self.ema_G.module.theta.detach().numpy().copy(),
-                self.ema_D.module.phi.detach().numpy().copy())
-
-
-@torch_threads()
-def torch_gradients(game: Game, theta, phi, *, batch_size: int = BATCH_SIZE, seed: int = 0):
-    """Autograd gradients (∇_θ L_G, ∇_φ L_D) of the torch losses at one point (θ, φ) ∈ R^d × R^d."""
-    G = DiracGenerator(theta)
-    D = LinearDiscriminator(phi, normalised=game.name == "wgan")
-    rng = torch.Generator().manual_seed(int(seed))
-    losses = TorchLosses(game, generator=rng)
-    d = G.theta.numel()
-    real = torch.zeros(batch_size, d, dtype=DTYPE)
-    (g_phi,) = torch.autograd.grad(losses.d_loss(G, D, real, torch.randn(batch_size, d, generator=rng, dtype=DTYPE)),
-                                   D.linear.weight)
-    (g_theta,) = torch.autograd.grad(losses.g_loss(G, D, real, torch.randn(batch_size, d, generator=rng, dtype=DTYPE)),
-                                     G.theta)
-    return g_theta.detach().numpy().copy(), g_phi.detach().numpy().reshape(-1).copy()
-
-
-# ---------------------------------------------------------------------------------------
-# train_torch: diracgan.training.train on the torch model
-# ---------------------------------------------------------------------------------------
-
-
-@torch_threads()
-def train_torch(
-    game: Game,
-    theta0,
-    phi0,
-    *,
-    optimizer: str = "sgd",
-    lr: float | None = None,
-    lr_d: float | None = None,
-    lr_g: float | None = None,
-    mode: str | None = None,
-    order: str = "d-first",
-    n_critic: int = 1,
-    n_gen: int = 1,
-    steps: int = 1000,
-    ema: float | None = None,
-    bound: float = 1e6,
-    record_every: int = 1,
-    batch_size: int = BATCH_SIZE,
-    seed: int = 0,
-    **hyper,
-) -> TrainingRun:
-    """:func:`diracgan.training.train` with the torch model: same arguments, same semantics,
-    same :class:`~diracgan.training.TrainingRun`.
-
-    The runs of a batch (``theta0``, ``phi0`` of shape (N, d) or (d,)) are trained one after
-    another, each with its own models, optimizers and EMA (run i's noise and interpolation
-    weights come from ``torch.Generator().manual_seed(seed + i)``; they do not change the
-    dynamics of the Dirac-GAN, only exercise the code path of real training).
-    ``batch_size`` is the number of real and fake samples per loss evaluation.
-    """
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise InputError(f"batch size must be a whole number ≥ 1, got {batch_size!r}")
-    if game.name not in TORCH_GAMES:
-        raise InputError(f"the torch backend implements the games {', '.join(TORCH_GAMES)}, not {game.name!r}")
-    if ema is not None and np.ndim(ema) != 0:
-        raise InputError("the torch backend takes one EMA decay for all runs")
-    setup = prepare(game, theta0, phi0, optimizer=optimizer, lr=lr, lr_d=lr_d, lr_g=lr_g, mode=mode, order=order,
-                    n_critic=n_critic, n_gen=n_gen, steps=steps, ema=ema, bound=bound, record_every=record_every,
-                    **hyper)
-    theta, phi, scheme, steps, rec = setup.theta, setup.phi, setup.scheme, setup.steps, setup.records
-    for opt in (scheme.opt_d, scheme.opt_g):
-        for k, v in opt.hyper().items():
-            _scalar(k, v)
-
-    n, d = theta.shape
-    hist = setup.empty_history()
-    alive, status, stop_step, messages = initial_status(game, setup)
-    for i in range(n):
-        hist["theta"][i, 0], hist["phi"][i, 0] = theta[i], phi[i]
-        if ema is not None:
-            hist["ema_theta"][i, 0], hist["ema_phi"][i, 0] = theta[i], phi[i]
-        if not alive[i]:   # diverged or singular at the start: nothing to train
-            continue
-        run = TorchGAN(game, theta[i], phi[i], scheme, ema=ema, batch_size=batch_size, seed=seed + i)
-        j = 1
-        for k in range(1, steps + 1):
-            run.step()
-            th, ph = run.state()
-            with np.errstate(all="ignore"):
-                norm = math.sqrt(float(np.sum(th**2) + np.sum(ph**2)))
-            if not norm < bound:         # NaN/inf fail this test too
-                status[i], stop_step[i] = TrainStatus.DIVERGED, k - 1
-                messages[i] = divergence_message(norm, bound, k)
-                break
-            run.update_ema()
-            if rec[j] == k:
-                hist["theta"][i, j], hist["phi"][i, j] = th, ph
-                if ema is not None:
-                    hist["ema_theta"][i, j], hist["ema_phi"][i, j] = run.ema_state()
-                j += 1
-    return TrainingRun(game, scheme, rec, hist["theta"], hist["phi"], hist["ema_theta"], hist["ema_phi"], status,
-                       stop_step, tuple(messages), ema, setup.config())
-
-
-# ---------------------------------------------------------------------------------------
-# The cross-checks
-# ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -523,7 +109,7 @@ def check_gradients(losses: Iterable[str] | None = None, dims: Sequence[int] = (
     losses = _check_losses(losses)
     params = {**GRADIENT_PARAMS, **(params or {})}
     torch_params = torch_params or {}
-    reference = reference or (lambda game, th, ph: game.velocity(th, ph))
+    reference = reference or (lambda game, th, ph: velocity(game, th, ph))
     rows = []
     for name in TORCH_GAMES:
         if not _wanted(name, losses):
@@ -632,7 +218,7 @@ def compare_runs(run_np: TrainingRun, run_t: TrainingRun) -> dict:
 def check_optimizers(losses: Iterable[str] | None = None, cases: Sequence[TrainCase] | None = None,
                      steps: int = 1000, *, numpy_overrides: dict | None = None,
                      tolerance: float = TRAIN_TOL) -> list[CheckResult]:
-    """Check 2: ``diracgan.training.train`` (numpy optimizers on the derived gradients)
+    """Check 2: ``diracgan.dynamics.training.train`` (numpy optimizers on the derived gradients)
     reproduces ``train_torch`` (torch.optim on autograd gradients) step by step.
 
     ``measured`` is max |difference| of θ, φ and their EMA over all ``steps`` recorded
@@ -695,7 +281,6 @@ def check_ode_tracking(losses: Iterable[str] | None = None, *, quick: bool = Fal
     ``order_range``).  Row "tracking error": the error at h/4 relative to the size of the
     trajectory, max ‖z_ode(t)‖ (≤ ``max_rel_error``).
     """
-    from .integrate import simulate
 
     losses = _check_losses(losses)
     names = ODE_QUICK if quick and losses is None else tuple(ODE_CASES)
@@ -864,13 +449,3 @@ def checks_json(results: Sequence[CheckResult]) -> list[dict]:
         out.append(d)
     return out
 
-
-def _main() -> None:  # pragma: no cover - manual use: python -m diracgan.torch_check
-    t0 = time.perf_counter()
-    res = run_checks()
-    print(checks_table(res, detail=True))
-    print(f"({time.perf_counter() - t0:.1f} s)")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    _main()

@@ -20,12 +20,12 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..dynamics.flow import simulate
+from ..dynamics.starts import default_start
+from ..games import make_game
+from ..io import atomic_output
 from . import plotting
-from .games import make_game
-from .integrate import simulate
-from .io import atomic_output
 from .plotting import PALETTE, STYLE
-from .starts import default_start
 
 __all__ = ["Entry", "CATALOGUE", "render", "render_all", "check", "manifest"]
 
@@ -104,7 +104,7 @@ def _planes_1d() -> Figure:
 
 
 def _eig_gp0() -> Figure:
-    from .analysis import eigenvalue_sweep
+    from ..analysis.sweeps import eigenvalue_sweep
 
     sweep = eigenvalue_sweep(make_game("gp0"), "lam", np.linspace(0, 3, 61))
     return plotting.sweep_figure(sweep)
@@ -112,7 +112,7 @@ def _eig_gp0() -> Figure:
 
 def _discrete(name: str, lr: float, steps: int) -> Callable[[], Figure]:
     def draw():
-        from .training import train
+        from ..dynamics.training import train
 
         game = make_game(name, **SEED_PARAMS.get(name, {}))
         start = default_start(2)
@@ -144,7 +144,7 @@ def _discrete(name: str, lr: float, steps: int) -> Callable[[], Figure]:
 
 
 def _ema() -> Figure:
-    from .training import train
+    from ..dynamics.training import train
 
     game = make_game("vanilla")
     decays = (0.999, 0.9999)
@@ -182,7 +182,7 @@ def _ema() -> Figure:
 
 
 def _stability() -> Figure:
-    from .stability import scheme_factory, stability_map
+    from ..analysis.stability import scheme_factory, stability_map
 
     lrs, lams = np.linspace(0.01, 2.5, 200), np.linspace(0.0, 2.0, 160)
     with matplotlib.rc_context(STYLE):
@@ -254,7 +254,7 @@ NAMES = tuple(e.name for e in CATALOGUE)
 
 
 def get_entry(name: str) -> Entry:
-    from .games import InputError
+    from ..errors import InputError
 
     for e in CATALOGUE:
         if e.name == name:

@@ -14,8 +14,9 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from .integrate import Status, Trajectories
-from .io import FIGURE_FORMATS, atomic_output, check_output
+from ..derivation.numeric import velocity
+from ..dynamics.flow import Status, Trajectories
+from ..io import FIGURE_FORMATS, atomic_output, check_output
 
 __all__ = [
     "PALETTE",
@@ -131,7 +132,7 @@ def plot_vector_field(ax, game, extent: float, *, density: float = 1.1, n: int =
     """Streamlines of the d = 1 field (θ', φ') over [−extent, extent]², θ horizontal."""
     grid = np.linspace(-extent, extent, n)
     theta, phi = np.meshgrid(grid, grid)
-    dtheta, dphi = game.velocity(theta[..., None], phi[..., None])
+    dtheta, dphi = velocity(game, theta[..., None], phi[..., None])
     u = np.ma.masked_invalid(dtheta[..., 0])
     v = np.ma.masked_invalid(dphi[..., 0])
     speed = np.ma.sqrt(u**2 + v**2)

@@ -34,7 +34,9 @@ import scipy.integrate as si
 import scipy.optimize
 import scipy.sparse
 
-from .games import Game, InputError
+from ..derivation.numeric import vector_field
+from ..errors import InputError
+from ..games import Game
 
 __all__ = [
     "METHODS",
@@ -492,7 +494,7 @@ def simulate(
     if size > MAX_OUTPUT_BYTES:
         raise InputError(f"{theta0.shape[0]} starts × {len(t)} output times × {2 * theta0.shape[1]} coordinates "
                          f"would need {size / 2**30:.1f} GiB; lower --samples or the number of starts")
-    vf = game.field
+    vf = vector_field(game.spec)
     params = game.param_values()
     result = solve_batch(
         lambda z: vf.rhs(z, params),

@@ -1,6 +1,6 @@
 """Numeric vector fields: the derived expressions, lambdified once, evaluated on batches.
 
-A :class:`VectorField` turns a :class:`~diracgan.symbolic.Derivation` into two numpy
+A :class:`VectorField` turns a :class:`~diracgan.derivation.symbolic.Derivation` into two numpy
 functions (field and Jacobian) that take a whole batch of states at once.  The sympy side
 hands over scalar coefficient functions of the invariants (p, a, b) and the parameters; this
 module computes the invariants of every state in the batch, evaluates the coefficients with
@@ -8,7 +8,7 @@ one call, and assembles
 
     θ' = g_θθ θ + g_θφ φ,   φ' = g_φθ θ + g_φφ φ
 
-and the Jacobian blocks c·I + Σ k_uw u wᵀ (see :mod:`diracgan.symbolic`).  Shapes: θ and φ
+and the Jacobian blocks c·I + Σ k_uw u wᵀ (see :mod:`diracgan.derivation.symbolic`).  Shapes: θ and φ
 are (..., d); parameters are scalars or arrays broadcastable to the batch shape (...), so a
 parameter grid is evaluated in the same single call.  The state order everywhere is (θ, φ).
 """
@@ -21,9 +21,10 @@ from typing import Sequence
 import numpy as np
 import scipy.special
 
-from .games import GameSpec
+from ..games import Game, GameSpec
+from .symbolic import derive
 
-__all__ = ["VectorField", "vector_field", "NUMERIC_FUNCTIONS"]
+__all__ = ["VectorField", "vector_field", "velocity", "jacobian", "NUMERIC_FUNCTIONS"]
 
 
 def _softplus(x):
@@ -40,6 +41,11 @@ def _lambdify(args, exprs, cse=True):
     return sp.lambdify(args, exprs, modules=[NUMERIC_FUNCTIONS, "numpy"], cse=cse)
 
 
+def _column(g):
+    """A coefficient as a factor of (..., d) vectors: arrays gain a trailing axis, scalars stay."""
+    return g[..., None] if isinstance(g, np.ndarray) and g.ndim else float(g)
+
+
 def _broadcast(values, shape):
     """Lambdified lists hold Python scalars for constant entries: make them (shape) arrays."""
     return [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in values]
@@ -50,7 +56,7 @@ class VectorField:
 
     Parameters
     ----------
-    derivation : diracgan.symbolic.Derivation
+    derivation : diracgan.derivation.symbolic.Derivation
     cse : bool
         Common-subexpression elimination in the generated code (on by default; the tests
         compare against ``cse=False``).
@@ -100,9 +106,19 @@ class VectorField:
         phi = np.asarray(phi, dtype=float)
         if theta.shape[-1:] != phi.shape[-1:]:
             raise ValueError(f"θ and φ must have the same dimension, got {theta.shape} and {phi.shape}")
-        g_tt, g_tp, g_pt, g_pp = (g[..., None] for g in self.coefficients(theta, phi, params))
+        params = self._check_params(params)
+        # The hot path of training and integration: the coefficients are used as they come
+        # (constants stay scalars, no broadcast copies); the same products as before, so the
+        # values are bit-identical.  Singular points give inf/nan by design; callers test.
         with np.errstate(all="ignore"):
-            return g_tt * theta + g_tp * phi, g_pt * theta + g_pp * phi
+            p, a, b = self.invariants(theta, phi)
+            g_tt, g_tp, g_pt, g_pp = (_column(g) for g in self._field(p, a, b, *params))
+            dtheta = g_tt * theta + g_tp * phi
+            dphi = g_pt * theta + g_pp * phi
+        shape = np.broadcast_shapes(p.shape, *(np.shape(x) for x in params)) + theta.shape[-1:]
+        if dtheta.shape != shape or dphi.shape != shape:   # constant coefficients, parameter grids
+            dtheta, dphi = (np.broadcast_to(v, shape).copy() for v in (dtheta, dphi))
+        return dtheta, dphi
 
     def rhs(self, state, params=()):
         """The field on stacked states z = (θ, φ) of shape (..., 2d): returns (..., 2d)."""
@@ -147,6 +163,18 @@ class VectorField:
 @lru_cache(maxsize=None)
 def vector_field(spec: GameSpec) -> VectorField:
     """The :class:`VectorField` of ``spec``, derived and lambdified once per process."""
-    from .symbolic import derive
-
     return VectorField(derive(spec))
+
+
+def velocity(game: Game, theta, phi):
+    """(θ', φ') of ``game`` (a game with parameter values) at a batch of states.
+
+    ``theta`` and ``phi`` have shape (..., d); returns two arrays of that shape.
+    """
+    return vector_field(game.spec)(theta, phi, game.param_values())
+
+
+def jacobian(game: Game, theta, phi):
+    """∂(θ', φ')/∂(θ, φ) of ``game`` at a batch of states (..., d): shape (..., 2d, 2d), state
+    order (θ, φ)."""
+    return vector_field(game.spec).jacobian(theta, phi, game.param_values())

@@ -8,19 +8,31 @@ gives one line on stderr and exit code 2, with no traceback and no output file.
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 
 import click
 
-from .games import GAMES, InputError
+from ..errors import InputError
+from .options import (
+    LOSS_CHOICE,
+    POSITIVE,
+    RANGE,
+    SWEEP,
+    FiniteFloat,
+    _game_options,
+    _hyper,
+    _integration_options,
+    _make_game,
+    _optimizer_options,
+    _optimizer_options_ranges,
+    _resolve_starts,
+    _start_options,
+    _vec,
+)
 
-LOSS_CHOICE = click.Choice(list(GAMES))
 # click ≥ 8.2 raises this (a UsageError) for a group called without arguments.
 _NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())
-METHOD_NAMES = ("RK23", "RK45", "DOP853", "Radau", "BDF", "LSODA")  # = integrate.METHODS (light copy)
-OPTIMIZER_NAMES = ("sgd", "adam", "rmsprop", "optimistic", "extragradient")  # = optimizers.OPTIMIZERS
 
 
 class DiracganGroup(click.Group):
@@ -60,118 +72,9 @@ class DiracganGroup(click.Group):
         return code
 
 
-class FiniteFloat(click.ParamType):
-    """A float that must be finite (click's FLOAT accepts 'nan' and 'inf')."""
-
-    name = "number"
-
-    def __init__(self, minimum: float | None = None, open_min: bool = False):
-        self.minimum, self.open_min = minimum, open_min
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, float):
-            x = value
-        else:
-            try:
-                x = float(value)
-            except (TypeError, ValueError):
-                self.fail(f"{value!r} is not a number", param, ctx)
-        if not math.isfinite(x):
-            self.fail(f"{value!r} is not a finite number", param, ctx)
-        if self.minimum is not None and (x < self.minimum or (self.open_min and x == self.minimum)):
-            self.fail(f"{value!r} must be {'>' if self.open_min else '≥'} {self.minimum:g}", param, ctx)
-        return x
-
-
-NUMBER = FiniteFloat()
-POSITIVE = FiniteFloat(0.0, open_min=True)
-
-
-def _game_options(f):
-    f = click.option("--c", "c", type=NUMBER, default=None,
-                     help="gp: penalty centre c in λ(‖φ‖ − c)² (default 1; gp0/gp1 fix it).")(f)
-    f = click.option("--lam", type=NUMBER, default=None,
-                     help="gp/gp0/gp1: penalty weight λ (default 0.1); qp: scale λ (default 1).")(f)
-    f = click.option("--dim", "-d", type=click.IntRange(min=1), default=None,
-                     help="Dimension d of θ and φ  [default: from the start's length, else 2]")(f)
-    f = click.option("--loss", "-l", type=LOSS_CHOICE, default="gp0", show_default=True,
-                     help="The game (see `diracgan games`).")(f)
-    return f
-
-
-def _start_options(f):
-    f = click.option("--starts", "starts_file", type=click.Path(dir_okay=False), default=None,
-                     help="File of starts (.npy, .csv, .json; rows θ_1..θ_d, φ_1..φ_d).")(f)
-    f = click.option("--box", type=POSITIVE, default=0.5, show_default=True,
-                     help="Random starts are uniform in [−box, box]^(2d).")(f)
-    f = click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
-                     help="Seed of the random starts.")(f)
-    f = click.option("--n-init", type=click.IntRange(min=1), default=None,
-                     help="Integrate N random starts together (see --seed, --box).")(f)
-    f = click.option("--phi", default=None, metavar="φ1,φ2,…",
-                     help="Start of φ  [default: the seed's (0.1, 0.2), zero-padded]")(f)
-    f = click.option("--theta", default=None, metavar="θ1,θ2,…",
-                     help="Start of θ  [default: the seed's (0.2, 0.1), zero-padded]")(f)
-    return f
-
-
-def _integration_options(f):
-    f = click.option("--max-steps", type=click.IntRange(min=1), default=500_000, show_default=True,
-                     help="Solver steps a run may take before it stops as failed.")(f)
-    f = click.option("--bound", type=POSITIVE, default=1e6, show_default=True,
-                     help="A run stops as diverged when ‖(θ, φ)‖ reaches this.")(f)
-    f = click.option("--dt", type=POSITIVE, default=None, help="Output every dt (instead of --samples).")(f)
-    f = click.option("--samples", type=click.IntRange(min=2), default=None,
-                     help="Number of evenly spaced output times  [default: 1001]")(f)
-    f = click.option("--atol", type=POSITIVE, default=1e-12, show_default=True, help="Absolute tolerance.")(f)
-    f = click.option("--rtol", type=POSITIVE, default=1e-10, show_default=True, help="Relative tolerance.")(f)
-    f = click.option("--method", type=click.Choice(METHOD_NAMES), default="DOP853", show_default=True,
-                     help="scipy solver (as solve_ivp's method); implicit ones get the derived Jacobian.")(f)
-    f = click.option("--t-max", "-T", type=POSITIVE, default=40.0, show_default=True, help="End time.")(f)
-    return f
-
-
-def _make_game(loss, lam, c):
-    from .games import make_game
-
-    return make_game(loss, lam=lam, c=c)
-
-
-def _resolve_starts(dim, theta, phi, n_init, seed, box, starts_file):
-    """(θ₀ (N, d), φ₀ (N, d), d, description) from the start options."""
-    from . import starts
-
-    if starts_file is not None:
-        if theta is not None or phi is not None or n_init is not None:
-            raise InputError("give --starts alone, not with --theta/--phi/--n-init")
-        th, ph = starts.load_starts(starts_file, dim)
-        return th, ph, th.shape[1], f"{th.shape[0]} starts from {starts_file}"
-    if n_init is not None:
-        if theta is not None or phi is not None:
-            raise InputError("give --n-init or --theta/--phi, not both")
-        d = dim or 2
-        th, ph = starts.random_starts(n_init, d, seed, box)
-        return th, ph, d, f"{n_init} random starts in [−{box:g}, {box:g}]^{2 * d} (seed {seed})"
-    vec_t = starts.parse_vector(theta, "--theta", dim) if theta is not None else None
-    vec_p = starts.parse_vector(phi, "--phi", dim) if phi is not None else None
-    if vec_t is not None and vec_p is not None and len(vec_t) != len(vec_p):
-        raise InputError(f"--theta has {len(vec_t)} values but --phi has {len(vec_p)}")
-    d = dim or (len(vec_t) if vec_t is not None else len(vec_p) if vec_p is not None else 2)
-    th0, ph0 = starts.default_start(d)
-    th = vec_t if vec_t is not None else th0
-    ph = vec_p if vec_p is not None else ph0
-    return th[None], ph[None], d, "start θ = {}, φ = {}".format(_vec(th), _vec(ph))
-
-
-def _vec(v) -> str:
-    v = list(v)
-    shown = ", ".join(f"{x:g}" for x in v[:4]) + (", …" if len(v) > 4 else "")
-    return f"({shown})"
-
-
 def _simulate(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, method, rtol, atol,
               samples, dt, bound, max_steps):
-    from .integrate import output_times, simulate
+    from ..dynamics.flow import output_times, simulate
 
     game = _make_game(loss, lam, c)
     if game.spec.discrete_only:
@@ -213,7 +116,7 @@ def cli():
 @click.option("--markdown", is_flag=True, help="The registry as a Markdown table (as in the README).")
 def games(as_json, markdown):
     """List the games: losses, derived fields, parameters, references."""
-    from .report import games_json, games_markdown, games_text
+    from ..report import games_json, games_markdown, games_text
 
     if as_json and markdown:
         raise InputError("give --json or --markdown, not both")
@@ -232,7 +135,7 @@ def simulate(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_ma
 
     Without --out, prints the final state of each run (at most 20).
     """
-    from .io import DATA_FORMATS, check_output, write_trajectories
+    from ..io import DATA_FORMATS, check_output, write_trajectories
 
     if out is not None:
         check_output(out, DATA_FORMATS)
@@ -261,7 +164,7 @@ def phase(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, 
           bound, max_steps, out):
     """Plot the trajectory: the θ-plane (d ≥ 2) or the (θ, φ) plane with its vector
     field (d = 1), beside ‖θ‖ and ‖φ‖ against time."""
-    from .io import FIGURE_FORMATS, check_output
+    from ..io import FIGURE_FORMATS, check_output
 
     if out is not None:
         check_output(out, FIGURE_FORMATS)
@@ -273,7 +176,7 @@ def phase(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, 
         check_output(out, FIGURE_FORMATS)
     click.echo(f"{game.label()}, d = {traj.dim}, {where}", err=True)
     _report(traj, elapsed)
-    from .plotting import phase_figure, save_figure
+    from ..viz.plotting import phase_figure, save_figure
 
     save_figure(phase_figure(traj), out)
     click.echo(f"wrote {out}", err=True)
@@ -288,7 +191,7 @@ def phase(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, 
 @click.option("--no-numeric", is_flag=True, help="Skip the numeric verdict (no integration).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema in the README).")
 @click.option("--latex", is_flag=True, help="The field, J(0) and eigenvalues as LaTeX.")
-@click.option("--sweep", default=None, metavar="NAME=START:STOP:COUNT",
+@click.option("--sweep", type=SWEEP, default=None, metavar="NAME=START:STOP:COUNT",
               help="Eigenvalue paths as a parameter varies, e.g. lam=0:3:61.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="With --sweep: figure (.png/.pdf/.svg) or data (.csv/.json)  "
@@ -296,7 +199,7 @@ def phase(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, 
 def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, sweep, out):
     """Equilibrium analysis: Jacobian at θ = φ = 0, exact and numeric eigenvalues (with
     their d-fold multiplicity), the linear verdict, and a numeric verdict by integration."""
-    from .io import FIGURE_FORMATS, check_output
+    from ..io import FIGURE_FORMATS, check_output
 
     if as_json and latex:
         raise InputError("give --json or --latex, not both")
@@ -314,9 +217,10 @@ def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, swee
     if sweep is not None:
         _eig_sweep(game, d, sweep, out)
         return
-    from . import starts
-    from .analysis import analyse, numeric_verdict
-    from .report import analysis_json, analysis_latex, analysis_text
+    from ..analysis.linear import analyse
+    from ..analysis.verdict import numeric_verdict
+    from ..dynamics import starts
+    from ..report import analysis_json, analysis_latex, analysis_text
 
     th = starts.parse_vector(theta, "--theta", dim) if theta is not None else None
     ph = starts.parse_vector(phi, "--phi", dim) if phi is not None else None
@@ -338,10 +242,10 @@ def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, swee
 
 
 def _eig_sweep(game, d, sweep, out):
-    from .analysis import eigenvalue_sweep, parse_sweep
-    from .io import FIGURE_FORMATS, check_output, write_sweep
+    from ..analysis.sweeps import eigenvalue_sweep
+    from ..io import FIGURE_FORMATS, check_output, write_sweep
 
-    name, values = parse_sweep(sweep)
+    name, values = sweep
     result = eigenvalue_sweep(game, name, values)
     if out is None:
         out = f"eig-{game.name}-sweep-{name}.png"
@@ -359,60 +263,10 @@ def _eig_sweep(game, d, sweep, out):
     if out.lower().endswith((".csv", ".json")):
         write_sweep(result, out, dim=d)
     else:
-        from .plotting import save_figure, sweep_figure
+        from ..viz.plotting import save_figure, sweep_figure
 
         save_figure(sweep_figure(result), out)
     click.echo(f"wrote {out}", err=True)
-
-
-def _optimizer_options(f, ranges: bool = False):
-    """Optimizer and scheme options shared by `train` and `stability` (ranges: NUMBER or
-    START:STOP:COUNT strings for the stability map)."""
-    num = str if ranges else NUMBER
-    extra = " (a number or START:STOP:COUNT)" if ranges else ""
-    f = click.option("--n-gen", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Generator steps per iteration (alternating).")(f)
-    f = click.option("--n-critic", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Discriminator steps per iteration (alternating; WGAN-GP uses 5).")(f)
-    f = click.option("--order", type=click.Choice(["d-first", "g-first"]), default="d-first", show_default=True,
-                     help="Alternating: discriminator first (WGAN-GP's algorithm) or generator first (Mescheder).")(f)
-    f = click.option("--mode", type=click.Choice(["alternating", "simultaneous"]), default=None,
-                     help="Update scheme  [default: alternating, as real training loops do; simultaneous for "
-                          "extragradient]")(f)
-    f = click.option("--weight-decay", type=NUMBER, default=None, help="L2 weight decay (torch's weight_decay).")(f)
-    f = click.option("--dampening", type=num, default=None, help="SGD momentum dampening" + extra + ".")(f)
-    f = click.option("--nesterov", is_flag=True, default=None, help="SGD: Nesterov momentum.")(f)
-    f = click.option("--momentum", type=num, default=None, help="SGD/RMSprop momentum" + extra + ".")(f)
-    if not ranges:
-        f = click.option("--centered", is_flag=True, default=None, help="RMSprop: centred.")(f)
-        f = click.option("--alpha", type=NUMBER, default=None, help="RMSprop smoothing α (torch: 0.99).")(f)
-        f = click.option("--amsgrad", is_flag=True, default=None, help="Adam: AMSGrad.")(f)
-        f = click.option("--eps", type=NUMBER, default=None, help="Adam/RMSprop ε (torch: 1e-8).")(f)
-        f = click.option("--betas", default=None, metavar="β1,β2", help="Adam betas (torch: 0.9,0.999).")(f)
-    f = click.option("--lr-g", type=num, default=None, help="Generator learning rate (TTUR)" + extra + ".")(f)
-    f = click.option("--lr-d", type=num, default=None, help="Discriminator learning rate (TTUR)" + extra + ".")(f)
-    f = click.option("--lr", type=num, default=None,
-                     help="Learning rate of both players" + extra + "  [default: torch's: sgd 1e-3, adam 1e-3, "
-                          "rmsprop 1e-2]")(f)
-    f = click.option("--optimizer", type=click.Choice(OPTIMIZER_NAMES), default="sgd", show_default=True,
-                     help="Optimizer (torch.optim's update rules and defaults).")(f)
-    return f
-
-
-def _optimizer_options_ranges(f):
-    return _optimizer_options(f, ranges=True)
-
-
-def _hyper(betas=None, eps=None, amsgrad=None, alpha=None, centered=None, momentum=None, nesterov=None,
-           dampening=None, weight_decay=None) -> dict:
-    from . import starts
-
-    out = {"eps": eps, "amsgrad": amsgrad, "alpha": alpha, "centered": centered, "momentum": momentum,
-           "nesterov": nesterov, "dampening": dampening, "weight_decay": weight_decay}
-    if betas is not None:
-        b = starts.parse_vector(betas, "--betas", 2, expected="Adam takes")
-        out["beta1"], out["beta2"] = float(b[0]), float(b[1])
-    return {k: v for k, v in out.items() if v is not None}
 
 
 @cli.command()
@@ -439,7 +293,7 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
     Prints the run's outcome, the EMA's gain (how much closer to the equilibrium the EMA
     sits than the iterate) and, for linear optimizers on differentiable games, the local
     stability of the update map."""
-    from .io import DATA_FORMATS, FIGURE_FORMATS, check_output, write_training
+    from ..io import DATA_FORMATS, FIGURE_FORMATS, check_output, write_training
 
     if out is not None:
         check_output(out, DATA_FORMATS)
@@ -447,7 +301,7 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
         check_output(plot, FIGURE_FORMATS)
     if ema is not None and not ema < 1:
         raise InputError(f"--ema must be in [0, 1), got {ema!r}")
-    from .games import make_game
+    from ..games import make_game
 
     game = make_game(loss, lam=lam, c=c, clip=clip)
     th, ph, d, where = _resolve_starts(dim, theta, phi, n_init, seed, box, starts_file)
@@ -456,11 +310,11 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
                   n_gen=n_gen, steps=steps, ema=ema, bound=bound, record_every=record_every, **hyper)
     t0 = time.perf_counter()
     if backend == "torch":
-        from .torch_check import train_torch
+        from ..torchgan.training import train_torch
 
         run = train_torch(game, th, ph, **kwargs)
     else:
-        from .training import train as train_numpy
+        from ..dynamics.training import train as train_numpy
 
         run = train_numpy(game, th, ph, **kwargs)
     elapsed = time.perf_counter() - t0
@@ -480,7 +334,7 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
         click.echo(f"EMA (decay {ema:g}): over the last quarter of the steps the iterate is {np.nanmedian(gain):.3g}× "
                    f"farther from the equilibrium than its EMA", err=True)
     if run.scheme.opt_g.linear and run.scheme.opt_d.linear:
-        from .stability import discrete_stability
+        from ..analysis.stability import discrete_stability
 
         try:
             st = discrete_stability(game, run.scheme, d)
@@ -492,7 +346,7 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
         write_training(run, out)
         click.echo(f"wrote {out}", err=True)
     if plot is not None:
-        from .plotting import save_figure, training_figure
+        from ..viz.plotting import save_figure, training_figure
 
         # The gradient flow is the small-step limit of plain SGD-like steps with one update per
         # player and equal learning rates; for other schemes it is not what the iterates approach.
@@ -501,7 +355,7 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
         if (not game.spec.discrete_only and optimizer in ("sgd", "optimistic", "extragradient")
                 and not cfg["hyper"].get("momentum") and cfg["n_critic"] == 1 and cfg["n_gen"] == 1
                 and cfg["lr_d"] == cfg["lr_g"]):
-            from .integrate import simulate
+            from ..dynamics.flow import simulate
 
             lr_time = float(cfg["lr_g"]) * steps
             ode = simulate(game, th[:10], ph[:10], t_max=lr_time, samples=2001)
@@ -511,8 +365,8 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
 
 @cli.command()
 @click.option("--loss", "-l", type=LOSS_CHOICE, default="gp0", show_default=True, help="The game.")
-@click.option("--lam", default=None, help="λ: a number or START:STOP:COUNT  [default: the game's]")
-@click.option("--c", "c", default=None, help="gp: penalty centre: a number or START:STOP:COUNT.")
+@click.option("--lam", type=RANGE, default=None, help="λ: a number or START:STOP:COUNT  [default: the game's]")
+@click.option("--c", "c", type=RANGE, default=None, help="gp: penalty centre: a number or START:STOP:COUNT.")
 @_optimizer_options_ranges
 @click.option("--dim", "-d", type=click.IntRange(min=1), default=1, show_default=True,
               help="Dimension (every eigenvalue of the update map is repeated d times).")
@@ -527,12 +381,12 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
     With single values: the map's matrix, eigenvalues, spectral radius ρ and the largest
     stable learning rate.  With one or two ranges (START:STOP:COUNT, e.g. --lr 0.01:2:200
     --lam 0:2:200): ρ over the grid, drawn as a heatmap with the ρ = 1 contour."""
-    from .games import make_game
-    from .io import DATA_FORMATS, FIGURE_FORMATS, check_output
-    from .stability import discrete_stability, parse_axis, scheme_factory, stability_map
+    from ..analysis.stability import discrete_stability, scheme_factory, stability_map
+    from ..games import make_game
+    from ..io import DATA_FORMATS, FIGURE_FORMATS, check_output
 
     values = {"lr": lr, "lr_d": lr_d, "lr_g": lr_g, "momentum": momentum, "dampening": dampening, "lam": lam, "c": c}
-    parsed = {k: parse_axis(k.replace("_", "-"), v) for k, v in values.items() if v is not None}
+    parsed = {k: v for k, v in values.items() if v is not None}
     ranges = {k: v for k, v in parsed.items() if not isinstance(v, float)}
     scalars = {k: v for k, v in parsed.items() if isinstance(v, float)}
     if out is not None:
@@ -571,11 +425,11 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
     click.echo(f"{game.name}{f' ({fixed})' if fixed else ''}, {smap.scheme.opt_g.name}, {smap.scheme.mode}: ρ on a {size} grid in {elapsed * 1000:.0f} ms; "
                f"stable (ρ < 1) on {100 * smap.stable_fraction():.1f}% of it", err=True)
     if out.lower().endswith(DATA_FORMATS):
-        from .io import write_stability_map
+        from ..io import write_stability_map
 
         write_stability_map(smap, out)
     else:
-        from .plotting import save_figure, stability_figure
+        from ..viz.plotting import save_figure, stability_figure
 
         save_figure(stability_figure(smap), out)
     click.echo(f"wrote {out}", err=True)
@@ -592,7 +446,7 @@ def figures(only, check_only, folder, list_only):
     """Regenerate every figure of the catalogue (byte-identical for the same library versions)."""
     import os
 
-    from .figures import CATALOGUE, check, get_entry, render_all
+    from ..viz.catalogue import CATALOGUE, check, get_entry, render_all
 
     for name in only:
         get_entry(name)
@@ -628,7 +482,7 @@ def figures(only, check_only, folder, list_only):
 def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out):
     """Animate a trajectory: the θ-plane (or (θ, φ) plane with the field for d = 1) beside
     ‖θ‖ and ‖φ‖, as a GIF (matplotlib's PillowWriter, no external program)."""
-    from .io import check_output
+    from ..io import check_output
 
     if out is not None:
         check_output(out, (".gif",))
@@ -639,8 +493,8 @@ def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out):
     if out is None:
         out = f"anim-{game.label('file')}-d{d}.gif"
         check_output(out, (".gif",))
-    from .integrate import simulate
-    from .plotting import animate_phase
+    from ..dynamics.flow import simulate
+    from ..viz.plotting import animate_phase
 
     run = simulate(game, th, ph, t_max=t_max, samples=max(1601, 4 * frames))
     if run.t_end[0] == 0:
@@ -664,7 +518,7 @@ def check(losses, as_json, quick, detail):
     and scheme = the torch.optim run, step by step, EMA included; 3. torch SGD with a small
     learning rate tracks the ODE, error ∝ lr; 4. gp0 converges, the others do not, and the EMA
     sits near the equilibrium.  Exit code 1 if any check fails."""
-    from .torch_check import checks_json, checks_table, run_checks
+    from ..torchgan.checks import checks_json, checks_table, run_checks
 
     t0 = time.perf_counter()
     results = run_checks(list(losses) or None, quick=quick)

@@ -1,12 +1,12 @@
 """Linear stability of the discrete update map at the equilibrium θ = φ = 0.
 
 Near the equilibrium the gradients are linear, (∇_θ L_G, ∇_φ L_D) ≈ −(M ⊗ I_d) z with the 2×2
-matrix M of :mod:`diracgan.analysis`.  For the optimizers whose update is linear in
+matrix M of :mod:`diracgan.analysis.linear`.  For the optimizers whose update is linear in
 (parameters, gradients, optimizer state) (SGD with or without momentum/Nesterov,
 optimistic GD, extragradient), one training step is then a linear map of the *extended*
 state (θ, φ, optimizer state), again of the form F ⊗ I_d.  Its K×K matrix F (K = 2 plus
 one per momentum buffer or remembered gradient) is obtained by applying the very same
-training step (:class:`diracgan.training.Scheme`) to the K unit vectors, in d = 1 — no
+training step (:class:`diracgan.dynamics.training.Scheme`) to the K unit vectors, in d = 1 — no
 hand-derived discrete Jacobian.  The run converges locally iff the spectral radius
 ρ(F) < 1; every eigenvalue of F appears d times.
 
@@ -27,12 +27,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .games import Game, InputError
-from .optimizers import SGD, Extragradient, Optimistic, make_optimizer
-from .training import Scheme, default_mode
+from ..dynamics.optimizers import SGD, Extragradient, Optimistic, make_optimizer
+from ..dynamics.training import Scheme, default_mode
+from ..errors import InputError
+from ..games import Game
+from .linear import complex_text, equilibrium_matrices
 
 __all__ = ["equilibrium_matrix", "update_matrices", "DiscreteStability", "discrete_stability", "StabilityMap",
-           "stability_map", "GRID_PARAMETERS", "parse_axis", "largest_stable_lr"]
+           "stability_map", "GRID_PARAMETERS", "largest_stable_lr"]
 
 OPTIMIZER_AXES = ("lr", "lr_d", "lr_g", "momentum", "dampening")
 GRID_PARAMETERS = OPTIMIZER_AXES  # plus the game's own parameters
@@ -40,9 +42,7 @@ GRID_PARAMETERS = OPTIMIZER_AXES  # plus the game's own parameters
 
 def equilibrium_matrix(game: Game, overrides: dict | None = None, shape=()) -> np.ndarray:
     """M (…, 2, 2) at the equilibrium (NaN where the field is not C¹ there); see
-    :func:`diracgan.analysis.equilibrium_matrices`."""
-    from .analysis import equilibrium_matrices
-
+    :func:`diracgan.analysis.linear.equilibrium_matrices`."""
     return equilibrium_matrices(game, overrides, tuple(shape))
 
 
@@ -110,15 +110,13 @@ class DiscreteStability:
         return "unstable"
 
     def text(self) -> str:
-        from .analysis import _complex_text
-
         parts = ["θ", "φ"] + [f"D's {k.replace('_', ' ')}" for k in _state_keys(self.scheme.opt_d)] + \
                 [f"G's {k.replace('_', ' ')}" for k in _state_keys(self.scheme.opt_g)]
         state = "(" + ", ".join(parts) + ")"
         lines = [f"{self.game.label()}, {self.scheme.describe()}: one step near θ = φ = 0 is the linear map "
                  f"F ⊗ I_{self.dim} of {state}",
                  "F = " + np.array2string(self.matrix, precision=6, suppress_small=True, separator=", ").replace("\n", "\n    "),
-                 "eigenvalues (each ×d): " + ", ".join(f"{_complex_text(z.real, z.imag)} (|·| = {abs(z):.6g})"
+                 "eigenvalues (each ×d): " + ", ".join(f"{complex_text(z.real, z.imag)} (|·| = {abs(z):.6g})"
                                                        for z in self.eigenvalues),
                  f"spectral radius ρ = {self.rho:.10g}: " + {
                      "stable": "ρ < 1, the iteration converges locally",
@@ -200,27 +198,6 @@ def discrete_stability(game: Game, scheme: Scheme, dim: int = 1) -> DiscreteStab
 # ---------------------------------------------------------------------------------------
 # Maps over parameter grids
 # ---------------------------------------------------------------------------------------
-
-
-def parse_axis(name: str, text) -> float | np.ndarray:
-    """``'0.01:2:200'`` → 200 evenly spaced values; ``'0.1'`` → 0.1."""
-    s = str(text)
-    if ":" not in s:
-        try:
-            x = float(s)
-        except ValueError:
-            raise InputError(f"--{name} must be a number or START:STOP:COUNT, got {s!r}") from None
-        if not math.isfinite(x):
-            raise InputError(f"--{name} must be finite, got {s!r}")
-        return x
-    try:
-        start, stop, count = s.split(":")
-        start, stop, count = float(start), float(stop), int(count)
-    except ValueError:
-        raise InputError(f"--{name} must be a number or START:STOP:COUNT (e.g. 0.01:2:200), got {s!r}") from None
-    if not (math.isfinite(start) and math.isfinite(stop)) or count < 2 or count > 5000:
-        raise InputError(f"--{name} range needs finite ends and 2 ≤ COUNT ≤ 5000, got {s!r}")
-    return np.linspace(start, stop, count)
 
 
 @dataclass(frozen=True, eq=False)

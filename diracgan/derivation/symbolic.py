@@ -31,7 +31,7 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from .games import GameSpec, Param
+from ..games import GameSpec, Param
 
 __all__ = [
     "softplus",

@@ -1,0 +1,231 @@
+"""Shared option types and option groups of the ``diracgan`` commands.
+
+Parameter types validate at parse time so that a bad value is a one-line usage error before
+any work starts: :class:`FiniteFloat` (click's FLOAT accepts 'nan' and 'inf') and
+:class:`Range`, the one parser of ``START:STOP:COUNT`` ranges used by every command that takes
+them.  The option groups (game, starts, integration, optimizer) are decorators, and the
+helpers below them turn their values into library arguments.  numpy is imported only when a
+value is converted, so ``diracgan --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import math
+
+import click
+
+from ..errors import InputError
+from ..games import GAMES
+
+LOSS_CHOICE = click.Choice(list(GAMES))
+METHOD_NAMES = ("RK23", "RK45", "DOP853", "Radau", "BDF", "LSODA")  # = dynamics.flow.METHODS (light copy)
+OPTIMIZER_NAMES = ("sgd", "adam", "rmsprop", "optimistic", "extragradient")  # = dynamics.optimizers.OPTIMIZERS
+
+
+class FiniteFloat(click.ParamType):
+    """A float that must be finite (click's FLOAT accepts 'nan' and 'inf')."""
+
+    name = "number"
+
+    def __init__(self, minimum: float | None = None, open_min: bool = False):
+        self.minimum, self.open_min = minimum, open_min
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            x = value
+        else:
+            try:
+                x = float(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(x):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.minimum is not None and (x < self.minimum or (self.open_min and x == self.minimum)):
+            self.fail(f"{value!r} must be {'>' if self.open_min else '≥'} {self.minimum:g}", param, ctx)
+        return x
+
+
+NUMBER = FiniteFloat()
+POSITIVE = FiniteFloat(0.0, open_min=True)
+
+
+class Range(click.ParamType):
+    """A number, or ``START:STOP:COUNT``: COUNT evenly spaced values from START to STOP
+    (``numpy.linspace``, both ends included).
+
+    Converts to a float for a single number and to an array of shape (COUNT,) for a range.
+    With ``named=True`` the value is ``NAME=START:STOP:COUNT`` and converts to
+    ``(NAME, values)`` (a range is then required).  Ends must be finite and
+    2 ≤ COUNT ≤ ``max_count``.
+    """
+
+    def __init__(self, named: bool = False, max_count: int = 5000):
+        self.named, self.max_count = named, max_count
+        self.name = "NAME=START:STOP:COUNT" if named else "number|START:STOP:COUNT"
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):   # already converted (a default, or a second pass)
+            return value
+        form = "NAME=START:STOP:COUNT (e.g. lam=0:3:61)" if self.named else "a number or START:STOP:COUNT (e.g. 0.01:2:200)"
+        text, name = value.strip(), None
+        if self.named:
+            name, sep, text = text.partition("=")
+            name = name.strip()
+            if not sep or not name:
+                self.fail(f"must look like {form}, got {value!r}", param, ctx)
+        if ":" not in text and not self.named:
+            try:
+                x = float(text)
+            except ValueError:
+                self.fail(f"must be {form}, got {value!r}", param, ctx)
+            if not math.isfinite(x):
+                self.fail(f"must be finite, got {value!r}", param, ctx)
+            return x
+        try:
+            start, stop, count = text.split(":")
+            start, stop, count = float(start), float(stop), int(count)
+        except ValueError:
+            self.fail(f"must {'look like' if self.named else 'be'} {form}, got {value!r}", param, ctx)
+        if not (math.isfinite(start) and math.isfinite(stop)) or not 2 <= count <= self.max_count:
+            self.fail(f"a range needs finite START and STOP and 2 ≤ COUNT ≤ {self.max_count}, got {value!r}",
+                      param, ctx)
+        import numpy as np
+
+        values = np.linspace(start, stop, count)
+        return (name, values) if self.named else values
+
+
+RANGE = Range()
+SWEEP = Range(named=True, max_count=100_000)
+
+
+def _game_options(f):
+    f = click.option("--c", "c", type=NUMBER, default=None,
+                     help="gp: penalty centre c in λ(‖φ‖ − c)² (default 1; gp0/gp1 fix it).")(f)
+    f = click.option("--lam", type=NUMBER, default=None,
+                     help="gp/gp0/gp1: penalty weight λ (default 0.1); qp: scale λ (default 1).")(f)
+    f = click.option("--dim", "-d", type=click.IntRange(min=1), default=None,
+                     help="Dimension d of θ and φ  [default: from the start's length, else 2]")(f)
+    f = click.option("--loss", "-l", type=LOSS_CHOICE, default="gp0", show_default=True,
+                     help="The game (see `diracgan games`).")(f)
+    return f
+
+
+def _start_options(f):
+    f = click.option("--starts", "starts_file", type=click.Path(dir_okay=False), default=None,
+                     help="File of starts (.npy, .csv, .json; rows θ_1..θ_d, φ_1..φ_d).")(f)
+    f = click.option("--box", type=POSITIVE, default=0.5, show_default=True,
+                     help="Random starts are uniform in [−box, box]^(2d).")(f)
+    f = click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
+                     help="Seed of the random starts.")(f)
+    f = click.option("--n-init", type=click.IntRange(min=1), default=None,
+                     help="Integrate N random starts together (see --seed, --box).")(f)
+    f = click.option("--phi", default=None, metavar="φ1,φ2,…",
+                     help="Start of φ  [default: the seed's (0.1, 0.2), zero-padded]")(f)
+    f = click.option("--theta", default=None, metavar="θ1,θ2,…",
+                     help="Start of θ  [default: the seed's (0.2, 0.1), zero-padded]")(f)
+    return f
+
+
+def _integration_options(f):
+    f = click.option("--max-steps", type=click.IntRange(min=1), default=500_000, show_default=True,
+                     help="Solver steps a run may take before it stops as failed.")(f)
+    f = click.option("--bound", type=POSITIVE, default=1e6, show_default=True,
+                     help="A run stops as diverged when ‖(θ, φ)‖ reaches this.")(f)
+    f = click.option("--dt", type=POSITIVE, default=None, help="Output every dt (instead of --samples).")(f)
+    f = click.option("--samples", type=click.IntRange(min=2), default=None,
+                     help="Number of evenly spaced output times  [default: 1001]")(f)
+    f = click.option("--atol", type=POSITIVE, default=1e-12, show_default=True, help="Absolute tolerance.")(f)
+    f = click.option("--rtol", type=POSITIVE, default=1e-10, show_default=True, help="Relative tolerance.")(f)
+    f = click.option("--method", type=click.Choice(METHOD_NAMES), default="DOP853", show_default=True,
+                     help="scipy solver (as solve_ivp's method); implicit ones get the derived Jacobian.")(f)
+    f = click.option("--t-max", "-T", type=POSITIVE, default=40.0, show_default=True, help="End time.")(f)
+    return f
+
+
+def _make_game(loss, lam, c):
+    from ..games import make_game
+
+    return make_game(loss, lam=lam, c=c)
+
+
+def _resolve_starts(dim, theta, phi, n_init, seed, box, starts_file):
+    """(θ₀ (N, d), φ₀ (N, d), d, description) from the start options."""
+    from ..dynamics import starts
+
+    if starts_file is not None:
+        if theta is not None or phi is not None or n_init is not None:
+            raise InputError("give --starts alone, not with --theta/--phi/--n-init")
+        th, ph = starts.load_starts(starts_file, dim)
+        return th, ph, th.shape[1], f"{th.shape[0]} starts from {starts_file}"
+    if n_init is not None:
+        if theta is not None or phi is not None:
+            raise InputError("give --n-init or --theta/--phi, not both")
+        d = dim or 2
+        th, ph = starts.random_starts(n_init, d, seed, box)
+        return th, ph, d, f"{n_init} random starts in [−{box:g}, {box:g}]^{2 * d} (seed {seed})"
+    vec_t = starts.parse_vector(theta, "--theta", dim) if theta is not None else None
+    vec_p = starts.parse_vector(phi, "--phi", dim) if phi is not None else None
+    if vec_t is not None and vec_p is not None and len(vec_t) != len(vec_p):
+        raise InputError(f"--theta has {len(vec_t)} values but --phi has {len(vec_p)}")
+    d = dim or (len(vec_t) if vec_t is not None else len(vec_p) if vec_p is not None else 2)
+    th0, ph0 = starts.default_start(d)
+    th = vec_t if vec_t is not None else th0
+    ph = vec_p if vec_p is not None else ph0
+    return th[None], ph[None], d, "start θ = {}, φ = {}".format(_vec(th), _vec(ph))
+
+
+def _vec(v) -> str:
+    v = list(v)
+    shown = ", ".join(f"{x:g}" for x in v[:4]) + (", …" if len(v) > 4 else "")
+    return f"({shown})"
+
+
+def _optimizer_options(f, ranges: bool = False):
+    """Optimizer and scheme options shared by `train` and `stability` (ranges: NUMBER or
+    START:STOP:COUNT strings for the stability map)."""
+    num = RANGE if ranges else NUMBER
+    extra = " (a number or START:STOP:COUNT)" if ranges else ""
+    f = click.option("--n-gen", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Generator steps per iteration (alternating).")(f)
+    f = click.option("--n-critic", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Discriminator steps per iteration (alternating; WGAN-GP uses 5).")(f)
+    f = click.option("--order", type=click.Choice(["d-first", "g-first"]), default="d-first", show_default=True,
+                     help="Alternating: discriminator first (WGAN-GP's algorithm) or generator first (Mescheder).")(f)
+    f = click.option("--mode", type=click.Choice(["alternating", "simultaneous"]), default=None,
+                     help="Update scheme  [default: alternating, as real training loops do; simultaneous for "
+                          "extragradient]")(f)
+    f = click.option("--weight-decay", type=NUMBER, default=None, help="L2 weight decay (torch's weight_decay).")(f)
+    f = click.option("--dampening", type=num, default=None, help="SGD momentum dampening" + extra + ".")(f)
+    f = click.option("--nesterov", is_flag=True, default=None, help="SGD: Nesterov momentum.")(f)
+    f = click.option("--momentum", type=num, default=None, help="SGD/RMSprop momentum" + extra + ".")(f)
+    if not ranges:
+        f = click.option("--centered", is_flag=True, default=None, help="RMSprop: centred.")(f)
+        f = click.option("--alpha", type=NUMBER, default=None, help="RMSprop smoothing α (torch: 0.99).")(f)
+        f = click.option("--amsgrad", is_flag=True, default=None, help="Adam: AMSGrad.")(f)
+        f = click.option("--eps", type=NUMBER, default=None, help="Adam/RMSprop ε (torch: 1e-8).")(f)
+        f = click.option("--betas", default=None, metavar="β1,β2", help="Adam betas (torch: 0.9,0.999).")(f)
+    f = click.option("--lr-g", type=num, default=None, help="Generator learning rate (TTUR)" + extra + ".")(f)
+    f = click.option("--lr-d", type=num, default=None, help="Discriminator learning rate (TTUR)" + extra + ".")(f)
+    f = click.option("--lr", type=num, default=None,
+                     help="Learning rate of both players" + extra + "  [default: torch's: sgd 1e-3, adam 1e-3, "
+                          "rmsprop 1e-2]")(f)
+    f = click.option("--optimizer", type=click.Choice(OPTIMIZER_NAMES), default="sgd", show_default=True,
+                     help="Optimizer (torch.optim's update rules and defaults).")(f)
+    return f
+
+
+def _optimizer_options_ranges(f):
+    return _optimizer_options(f, ranges=True)
+
+
+def _hyper(betas=None, eps=None, amsgrad=None, alpha=None, centered=None, momentum=None, nesterov=None,
+           dampening=None, weight_decay=None) -> dict:
+    from ..dynamics import starts
+
+    out = {"eps": eps, "amsgrad": amsgrad, "alpha": alpha, "centered": centered, "momentum": momentum,
+           "nesterov": nesterov, "dampening": dampening, "weight_decay": weight_decay}
+    if betas is not None:
+        b = starts.parse_vector(betas, "--betas", 2, expected="Adam takes")
+        out["beta1"], out["beta2"] = float(b[0]), float(b[1])
+    return {k: v for k, v in out.items() if v is not None}
