@@ -35,6 +35,7 @@ _API = {
     "make_game": "games",
     "get_spec": "games",
     "compose": "games",
+    "custom_game": "games",
     "derive": "derivation.symbolic",
     "explicit_field": "derivation.symbolic",
     "VectorField": "derivation.numeric",

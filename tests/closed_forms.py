@@ -56,6 +56,24 @@ def bilinear(theta, phi, clip=None):
     return phi, -theta
 
 
+def lsgan(theta, phi, a, b, c):
+    """½(D_real − b)² + ½(D_fake − a)² for D (D_real = 0: b drops out), ½(D_fake − c)² for G."""
+    p = _dot(theta, phi)
+    return -(p - c) * phi, -(p - a) * theta
+
+
+def hinge(theta, phi):
+    """max(0, 1 − D_real) + max(0, 1 + D_fake) for D: φ' = −[θ·φ > −1] θ; θ' = φ (G: −D_fake)."""
+    p = _dot(theta, phi)
+    return phi, -(p > -1).astype(float) * theta
+
+
+def rasgan(theta, phi):
+    """Both relativistic-average losses are twice vanilla's for point masses."""
+    p = _dot(theta, phi)
+    return 2 * (1 - sigma(p)) * phi, -2 * sigma(p) * theta
+
+
 FIELDS = {
     "vanilla": vanilla,
     "minimax": minimax,
@@ -65,6 +83,10 @@ FIELDS = {
     "gp1": gp1,
     "qp": qp,
     "wgan-clip": bilinear,
+    "lsgan": lsgan,
+    "hinge": hinge,
+    "rsgan": vanilla,      # D_real = 0: softplus(D_fake − D_real) is vanilla's softplus(D_fake)
+    "rasgan": rasgan,
 }
 
 

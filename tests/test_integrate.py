@@ -267,7 +267,7 @@ def test_finished_run_view_is_the_dense_array():
     assert run.messages[0] == "finished at t = 5" and run.summary() == "1 run: 1 finished"
 
 
-@pytest.mark.parametrize("name", ODE_GAMES)
+@pytest.mark.parametrize("name", ["vanilla", "minimax", "wgan", "gp", "gp0", "gp1", "qp"])
 def test_seed_games_from_the_seed_start(name):
     """Coarse checks of the seed's claims (the analysis issue measures them precisely)."""
     run = simulate(make_game(name), *default_start(2), t_max=40, samples=401)

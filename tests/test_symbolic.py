@@ -188,7 +188,7 @@ def test_preset_substitutes_before_differentiating():
                                np.concatenate(velocity(make_game("gp0", lam=0.3), theta, phi)), rtol=1e-15)
 
 
-@pytest.mark.parametrize("reg", list(REGULARISERS))
+@pytest.mark.parametrize("reg", ["r1", "r2", "l2"])
 def test_regularisers_add_the_same_phi_damping(reg, rng):
     """With a linear D, R1, R2 and L2 decay all add −γφ to φ' (and nothing to θ')."""
     spec = compose(GAMES["vanilla"], reg)

@@ -36,6 +36,7 @@ from ..derivation.symbolic import (
     exact_number,
     field_coefficients,
     jacobian_blocks,
+    switching_functions,
     to_text,
 )
 from ..errors import InputError
@@ -159,12 +160,59 @@ def _coefficient_exprs(coeffs: dict) -> list[sp.Expr]:
 
 
 def _singular_sets(exprs) -> tuple[str, ...]:
-    """Which of θ = 0, φ = 0, the origin make some coefficient infinite or undefined."""
+    """Which of θ = 0, φ = 0, the origin make some coefficient infinite or undefined, and which
+    switching surfaces of a non-smooth loss pass through the equilibrium (``exprs`` localised
+    by :func:`_localise` first)."""
     found = []
     for name, sub in _SETS:
         if any(not _finite(e.subs(sub)) for e in exprs):
             found.append(name)
+    for s in switching_functions(exprs):
+        if sp.simplify(s.subs(_ORIGIN)) == 0:
+            found.append(f"the switching surface {to_text(s)} = 0")
     return tuple(found)
+
+
+_ORIGIN = {P: 0, A: 0, B: 0}
+_SWITCHES = (sp.Heaviside, sp.sign, sp.Abs, sp.Max, sp.Min)
+
+
+def _localise(expr):
+    """``expr`` in a neighbourhood of the equilibrium: a switch of a non-smooth loss (Heaviside,
+    sign, Abs, Max, Min) whose argument is non-zero at θ = φ = 0 is constant near it and is
+    replaced by that constant branch (the hinge's max(0, 1 + θ·φ) is 1 + θ·φ there, WGAN-LP's
+    max(0, ‖φ‖ − 1) is 0).  Switches through the equilibrium stay (and make it non-smooth)."""
+    expr = sp.sympify(expr)
+    if not expr.has(*_SWITCHES):
+        return expr
+
+    def sign_at_origin(x):
+        v = sp.sympify(x).subs(_ORIGIN)
+        return 1 if v.is_positive else -1 if v.is_negative else None
+
+    def local(node):
+        if isinstance(node, (sp.Max, sp.Min)):
+            pick = max if isinstance(node, sp.Max) else min
+            at0 = [a.subs(_ORIGIN) for a in node.args]
+            if all(v.is_comparable for v in at0):
+                best = pick(range(len(at0)), key=lambda i: float(at0[i]))
+                if all(i == best or float(at0[i]) != float(at0[best]) for i in range(len(at0))):
+                    return node.args[best]
+            return node
+        sg = sign_at_origin(node.args[0])
+        if sg is None:
+            return node
+        if isinstance(node, sp.Heaviside):
+            return sp.S.One if sg > 0 else sp.S.Zero
+        if isinstance(node, sp.sign):
+            return sp.S(sg)
+        return sg * node.args[0]   # Abs
+
+    return expr.replace(lambda e: isinstance(e, _SWITCHES), local)
+
+
+def _localised(coeffs: dict) -> dict:
+    return {v: {u: _localise(e) for u, e in row.items()} for v, row in coeffs.items()}
 
 
 def _m_matrix(blocks: dict, sub: dict) -> sp.Matrix:
@@ -253,9 +301,9 @@ def _culprits(der, values: dict) -> tuple[tuple[str, str, str], ...]:
         for term in sp.Add.make_args(loss):
             value = term.subs(values)
             if loss_name == "L_D":
-                exprs = _coefficient_exprs(field_coefficients(value, sp.S.Zero))
+                exprs = _coefficient_exprs(_localised(field_coefficients(value, sp.S.Zero)))
             else:
-                exprs = _coefficient_exprs(field_coefficients(sp.S.Zero, value))
+                exprs = _coefficient_exprs(_localised(field_coefficients(sp.S.Zero, value)))
             sets = _singular_sets(exprs)
             if sets:
                 found.append((loss_name, to_text(term), ", ".join(s for s in sets if s != "θ = φ = 0") or sets[0]))
@@ -273,7 +321,8 @@ def analyse(game: Game, dim: int = 2) -> EquilibriumAnalysis:
 def _analyse(game: Game, dim: int) -> EquilibriumAnalysis:
     der = derive(game.spec)
     values = _exact_values(game, der)
-    coeffs_val = {v: {u: e.subs(values) for u, e in row.items()} for v, row in der.coefficients.items()}
+    coeffs_gen = _localised(der.coefficients)
+    coeffs_val = _localised({v: {u: e.subs(values) for u, e in row.items()} for v, row in der.coefficients.items()})
     exprs_val = _coefficient_exprs(coeffs_val)
     singular = _singular_sets(exprs_val)
     origin = {P: 0, A: 0, B: 0}
@@ -284,8 +333,8 @@ def _analyse(game: Game, dim: int) -> EquilibriumAnalysis:
         return EquilibriumAnalysis(game, dim, False, singular, _culprits(der, values), None, None, (),
                                    limit, limit_eigs)
 
-    generic_ok = not _singular_sets(_coefficient_exprs(der.coefficients))
-    m_sym = _m_matrix(der.jacobian, origin) if generic_ok else _m_matrix(jacobian_blocks(coeffs_val), origin)
+    generic_ok = not _singular_sets(_coefficient_exprs(coeffs_gen))
+    m_sym = _m_matrix(jacobian_blocks(coeffs_gen if generic_ok else coeffs_val), origin)
     eigs = _eigenvalues(m_sym, values if generic_ok else {}, dim)
     m_val = sp.simplify(m_sym.subs(values))
 
@@ -319,10 +368,19 @@ def _spec_structure(spec):
     """Per spec, once: the coefficient expressions, which of them are singular for generic
     parameters, and M's entries (identity coefficients, to be taken at the origin)."""
     der = derive(spec)
-    exprs = _coefficient_exprs(der.coefficients)
+    coeffs = _localised(der.coefficients)
+    exprs = _coefficient_exprs(coeffs)
     singular = tuple(i for i, e in enumerate(exprs) if _singular_sets([e]))
-    m_exprs = tuple(der.jacobian[v][x].identity for v in STATE_BLOCKS for x in STATE_BLOCKS)
+    blocks = jacobian_blocks(coeffs)
+    m_exprs = tuple(blocks[v][x].identity for v in STATE_BLOCKS for x in STATE_BLOCKS)
     return der, exprs, singular, m_exprs
+
+
+@lru_cache(maxsize=None)
+def _m_function(spec):
+    """M's four entries at the origin as one vectorised numpy function of the parameters."""
+    der, _, _, m_exprs = _spec_structure(spec)
+    return vector_field(spec).lambdify_params([e.subs(_ORIGIN) for e in m_exprs])
 
 
 @lru_cache(maxsize=65536)
@@ -349,10 +407,10 @@ def equilibrium_matrices(game: Game, overrides: dict | None = None, shape: tuple
     _, _, singular, _ = _spec_structure(game.spec)
     if not singular:
         with np.errstate(all="ignore"):
-            c = vector_field(game.spec)._jacobian(0.0, 0.0, 0.0, *args)
+            c = _m_function(game.spec)(*args)
         for i in range(2):
             for j in range(2):
-                m[..., i, j] = np.broadcast_to(np.asarray(c[5 * (2 * i + j)], dtype=float), shape)
+                m[..., i, j] = np.broadcast_to(np.asarray(c[2 * i + j], dtype=float), shape)
         return np.where(np.isfinite(m).all(axis=(-1, -2), keepdims=True), m, np.nan)
     flat = np.stack([a.reshape(-1) for a in args], axis=1) if args else np.zeros((int(np.prod(shape)), 0))
     out = np.full((len(flat), 4), np.nan)

@@ -14,12 +14,15 @@ import time
 import click
 
 from ..errors import InputError
+from ..games import REGULARISERS
 from .options import (
     LOSS_CHOICE,
     POSITIVE,
     RANGE,
     SWEEP,
     FiniteFloat,
+    _custom_options,
+    _game_choice,
     _game_options,
     _hyper,
     _integration_options,
@@ -301,9 +304,7 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
         check_output(plot, FIGURE_FORMATS)
     if ema is not None and not ema < 1:
         raise InputError(f"--ema must be in [0, 1), got {ema!r}")
-    from ..games import make_game
-
-    game = make_game(loss, lam=lam, c=c, clip=clip)
+    game = _make_game(loss, lam, c, clip=clip)
     th, ph, d, where = _resolve_starts(dim, theta, phi, n_init, seed, box, starts_file)
     hyper = _hyper(betas, eps, amsgrad, alpha, centered, momentum, nesterov, dampening, weight_decay)
     kwargs = dict(optimizer=optimizer, lr=lr, lr_d=lr_d, lr_g=lr_g, mode=mode, order=order, n_critic=n_critic,
@@ -365,6 +366,7 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
 
 @cli.command()
 @click.option("--loss", "-l", type=LOSS_CHOICE, default="gp0", show_default=True, help="The game.")
+@_custom_options
 @click.option("--lam", type=RANGE, default=None, help="λ: a number or START:STOP:COUNT  [default: the game's]")
 @click.option("--c", "c", type=RANGE, default=None, help="gp: penalty centre: a number or START:STOP:COUNT.")
 @_optimizer_options_ranges
@@ -374,6 +376,7 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="With ranges: figure (.png/.pdf/.svg) or data (.csv/.json/.npz)  "
                    "[default: stability-<loss>-<x>-<y>.png]")
+@_game_choice
 def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampening, weight_decay, mode, order,
               n_critic, n_gen, dim, as_json, out):
     """Local stability of the discrete update map at the equilibrium.
@@ -382,7 +385,6 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
     stable learning rate.  With one or two ranges (START:STOP:COUNT, e.g. --lr 0.01:2:200
     --lam 0:2:200): ρ over the grid, drawn as a heatmap with the ρ = 1 contour."""
     from ..analysis.stability import discrete_stability, scheme_factory, stability_map
-    from ..games import make_game
     from ..io import DATA_FORMATS, FIGURE_FORMATS, check_output
 
     values = {"lr": lr, "lr_d": lr_d, "lr_g": lr_g, "momentum": momentum, "dampening": dampening, "lam": lam, "c": c}
@@ -395,7 +397,7 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
         check_output(out, FIGURE_FORMATS + DATA_FORMATS)
     if ranges and as_json:
         raise InputError("--json is for a single configuration; give --out FILE.json for a map's data")
-    game = make_game(loss, **{k: scalars.get(k) for k in ("lam", "c") if k in scalars})
+    game = _make_game(loss, **{k: scalars.get(k) for k in ("lam", "c") if k in scalars})
     hyper = {k: v for k, v in {"nesterov": nesterov, "weight_decay": weight_decay}.items() if v is not None}
     for k in ("momentum", "dampening"):
         if k in scalars:
@@ -507,11 +509,13 @@ def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out):
 
 @cli.command()
 @click.option("--loss", "-l", "losses", type=LOSS_CHOICE, multiple=True,
-              help="Restrict the checks to these games (repeatable)  [default: all]")
+              help="Restrict the checks to these games, with their regularised rows (repeatable)  [default: all]")
+@click.option("--reg", "check_regs", type=click.Choice(list(REGULARISERS)), multiple=True,
+              help="Restrict the checks to the rows of games with this regulariser (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable rows.")
 @click.option("--quick", is_flag=True, help="Fewer points and shorter runs (the optimizer comparisons stay full).")
 @click.option("--detail", is_flag=True, help="Each row's detail under it.")
-def check(losses, as_json, quick, detail):
+def check(losses, check_regs, as_json, quick, detail):
     """Cross-check everything against a small torch GAN trained with torch.optim.
 
     1. autograd gradients of the torch losses = the symbolic field; 2. every numpy optimizer
@@ -521,7 +525,8 @@ def check(losses, as_json, quick, detail):
     from ..torchgan.checks import checks_json, checks_table, run_checks
 
     t0 = time.perf_counter()
-    results = run_checks(list(losses) or None, quick=quick)
+    wanted = list(losses) + [f"+{r}" for r in check_regs]
+    results = run_checks(wanted or None, quick=quick)
     if as_json:
         import json
 

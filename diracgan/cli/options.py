@@ -10,7 +10,9 @@ value is converted, so ``diracgan --help`` stays instant.
 
 from __future__ import annotations
 
+import functools
 import math
+from dataclasses import dataclass
 
 import click
 
@@ -99,9 +101,126 @@ RANGE = Range()
 SWEEP = Range(named=True, max_count=100_000)
 
 
+class KeyValue(click.ParamType):
+    """``NAME=VALUE`` with a finite number VALUE → (NAME, float)."""
+
+    name = "NAME=VALUE"
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):
+            return value
+        key, sep, number = value.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            self.fail(f"must look like NAME=VALUE (e.g. gamma=0.5), got {value!r}", param, ctx)
+        return key, NUMBER.convert(number.strip(), param, ctx)
+
+
+class RegulariserSpec(click.ParamType):
+    """``NAME[:key=value,...]`` → (NAME, {key: value}); NAME from the regulariser registry."""
+
+    name = "NAME[:key=value,...]"
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):
+            return value
+        from ..games import REGULARISERS
+
+        name, _, rest = value.partition(":")
+        name = name.strip()
+        if name not in REGULARISERS:
+            self.fail(f"unknown regulariser {name!r}; choose one of: {', '.join(REGULARISERS)}", param, ctx)
+        values = {}
+        for item in filter(None, (x.strip() for x in rest.split(","))):
+            key, number = KeyValue().convert(item, param, ctx)
+            have = [p.name for p in REGULARISERS[name].params]
+            if key not in have:
+                self.fail(f"{name} has no parameter {key!r} (its parameters: {', '.join(have) or 'none'})", param, ctx)
+            values[key] = number
+        return name, values
+
+
+@dataclass(frozen=True)
+class GameChoice:
+    """The game the options name: a registered loss or two typed losses, regularisers, and
+    parameter values from ``--param``.  ``str()`` is its name (for messages)."""
+
+    loss: str
+    regs: tuple = ()
+    params: tuple = ()
+    loss_d: str | None = None
+    loss_g: str | None = None
+
+    def __str__(self) -> str:
+        return "+".join([self.loss] + [name for name, _ in self.regs])
+
+    def spec(self):
+        from ..games import compose, custom_game, get_spec
+
+        if self.loss_d is not None:
+            base = custom_game(self.loss_d, self.loss_g, dict(self.params))
+        else:
+            base = get_spec(self.loss)
+        return compose(base, *(name for name, _ in self.regs)) if self.regs else base
+
+    def values(self, **given) -> dict:
+        """Parameter values by name: ``given`` (e.g. --lam, --c, --clip), --param, --reg values."""
+        out = {k: v for k, v in given.items() if v is not None}
+        if self.loss_d is None:
+            for key, value in self.params:
+                if key in out and out[key] != value:
+                    raise InputError(f"parameter {key} is given twice (--{key} and --param {key}=…)")
+                out[key] = value
+        for name, values in self.regs:
+            out.update({f"{name}_{k}": v for k, v in values.items()})
+        return out
+
+    def make(self, **given):
+        from ..games import make_game
+
+        return make_game(self.spec(), **self.values(**given))
+
+
+def _game_choice(f):
+    """Fold --reg, --param, --loss-d and --loss-g into the ``loss`` argument (a GameChoice)."""
+    @functools.wraps(f)
+    def wrapper(*args, loss, reg, param, loss_d, loss_g, **kwargs):
+        ctx = click.get_current_context()
+        if (loss_d is None) != (loss_g is None):
+            raise InputError("give both --loss-d and --loss-g (the two losses of your game)")
+        if loss_d is not None:
+            from click.core import ParameterSource
+
+            if ctx.get_parameter_source("loss") != ParameterSource.DEFAULT:
+                raise InputError("give --loss or --loss-d/--loss-g, not both")
+            loss = "custom"
+        names = [k for k, _ in param]
+        if len(set(names)) != len(names):
+            raise InputError("a parameter is given twice with --param")
+        return f(*args, loss=GameChoice(loss, tuple(reg), tuple(param), loss_d, loss_g), **kwargs)
+    return wrapper
+
+
+def _custom_options(f):
+    f = click.option("--param", "param", type=KeyValue(), multiple=True,
+                     help="A game parameter NAME=VALUE (any parameter of the game; declares one for --loss-d/-g). "
+                          "Repeatable.")(f)
+    f = click.option("--loss-g", default=None, metavar="EXPR",
+                     help="Your own L_G (with --loss-d): e.g. 'softplus(-dot)'; see README, 'Your own game'.")(f)
+    f = click.option("--loss-d", default=None, metavar="EXPR",
+                     help="Your own L_D in dot, d_real, theta_sq, phi_sq, theta_norm, phi_norm, softplus, "
+                          "sigmoid, log, exp, sqrt, abs, max, relu, numbers and --param names.")(f)
+    f = click.option("--reg", "reg", type=RegulariserSpec(), multiple=True,
+                     help="Add a regulariser NAME[:key=value,...], e.g. r1:gamma=2 (see `diracgan games`). "
+                          "Repeatable.")(f)
+    return f
+
+
 def _game_options(f):
+    f = _game_choice(f)
+    f = _custom_options(f)
     f = click.option("--c", "c", type=NUMBER, default=None,
-                     help="gp: penalty centre c in λ(‖φ‖ − c)² (default 1; gp0/gp1 fix it).")(f)
+                     help="gp: penalty centre c in λ(‖φ‖ − c)² (default 1; gp0/gp1 fix it); lsgan: G's target c.")(f)
     f = click.option("--lam", type=NUMBER, default=None,
                      help="gp/gp0/gp1: penalty weight λ (default 0.1); qp: scale λ (default 1).")(f)
     f = click.option("--dim", "-d", type=click.IntRange(min=1), default=None,
@@ -143,10 +262,11 @@ def _integration_options(f):
     return f
 
 
-def _make_game(loss, lam, c):
-    from ..games import make_game
-
-    return make_game(loss, lam=lam, c=c)
+def _make_game(loss, lam=None, c=None, **given):
+    """The Game of the options (``loss`` a name or a :class:`GameChoice`)."""
+    if not isinstance(loss, GameChoice):
+        loss = GameChoice(loss)
+    return loss.make(lam=lam, c=c, **given)
 
 
 def _resolve_starts(dim, theta, phi, n_init, seed, box, starts_file):

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.special
 
 from ..games import Game, GameSpec
-from .symbolic import derive
+from .symbolic import derive, numeric_expr, switching_functions
 
 __all__ = ["VectorField", "vector_field", "velocity", "jacobian", "NUMERIC_FUNCTIONS"]
 
@@ -38,6 +38,7 @@ NUMERIC_FUNCTIONS = {"sigmoid": scipy.special.expit, "softplus": _softplus}
 def _lambdify(args, exprs, cse=True):
     import sympy as sp
 
+    exprs = [numeric_expr(e) for e in exprs]
     return sp.lambdify(args, exprs, modules=[NUMERIC_FUNCTIONS, "numpy"], cse=cse)
 
 
@@ -68,6 +69,14 @@ class VectorField:
         self.n_params = len(derivation.params)
         self._field = _lambdify(derivation.args, derivation.field_exprs(), cse)
         self._jacobian = _lambdify(derivation.args, derivation.jacobian_exprs(), cse)
+        # A non-smooth field (max, abs, relu in a loss) is smooth off the surfaces s_k = 0.
+        self.switches = switching_functions(derivation.field_exprs())
+        self._switches = _lambdify(derivation.args, list(self.switches), cse) if self.switches else None
+
+    def lambdify_params(self, exprs):
+        """A numpy function of the parameters alone (in ``spec.params`` order) returning ``exprs``
+        (expressions in the parameter symbols, e.g. M at the equilibrium)."""
+        return _lambdify(self.derivation.params, list(exprs), cse=True)
 
     # -- helpers -------------------------------------------------------------------------
     def _check_params(self, params: Sequence) -> tuple:
@@ -152,6 +161,14 @@ class VectorField:
                     out[..., i * d:(i + 1) * d, j * d:(j + 1) * d] = blk
                     k += 5
         return out
+
+    def rhs_switches(self, state, params=()):
+        """The switching functions s_k at stacked states (..., 2d): returns (..., K)."""
+        state = np.asarray(state, dtype=float)
+        d = state.shape[-1] // 2
+        theta, phi = state[..., :d], state[..., d:]
+        values, shape = self._evaluate(self._switches, theta, phi, params)
+        return np.stack(values, axis=-1)
 
     def rhs_jacobian(self, state, params=()):
         """The Jacobian on stacked states (..., 2d): returns (..., 2d, 2d)."""

@@ -36,6 +36,11 @@ from ..games import GameSpec, Param
 __all__ = [
     "softplus",
     "sigmoid",
+    "gaussian_mean",
+    "numeric_expr",
+    "switching_functions",
+    "gaussian_expectation",
+    "expand_gaussian_means",
     "Scope",
     "Derivation",
     "derive",
@@ -98,6 +103,117 @@ class softplus(sp.Function):
         return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
 
 
+class gaussian_mean(sp.Function):
+    """E f(m + √v·Z), Z ~ N(0, 1): the Gaussian smoothing of f, as a function of the mean m and
+    the variance v ≥ 0.  Arguments: ``(Lambda(x, f(x)), m, v)``.
+
+    Exact where it can be: f(m) at v = 0, and the moments E Z^(2k) = (2k − 1)!! for polynomial f.
+    Its derivatives are of the same kind, ∂_m E f(m + √v Z) = E f'(m + √v Z) and, by the heat
+    equation (Stein's lemma), ∂_v E f(m + √v Z) = ½ E f''(m + √v Z), so they stay smooth at
+    v = 0 (a Gauss–Hermite sum written out in √v would not).  Numerically it is the
+    ``GAUSS_HERMITE_NODES``-node Gauss–Hermite rule (:func:`expand_gaussian_means`).
+    """
+
+    nargs = 3
+
+    @classmethod
+    def eval(cls, f, m, v):
+        if not isinstance(f, sp.Lambda):
+            return None
+        if v.is_zero:
+            return f(m)
+        x = f.variables[0]
+        if f.expr.is_polynomial(x):
+            return _polynomial_mean(f.expr, x, m, v)
+        return None
+
+    def fdiff(self, argindex=1):
+        f, m, v = self.args
+        x = f.variables[0]
+        if argindex == 2:
+            return gaussian_mean(sp.Lambda(x, sp.diff(f.expr, x)), m, v)
+        if argindex == 3:
+            return gaussian_mean(sp.Lambda(x, sp.diff(f.expr, x, 2)), m, v) / 2
+        raise sp.ArgumentIndexError(self, argindex)
+
+    def _eval_is_real(self):
+        return True
+
+    def _latex(self, printer):
+        f, m, v = self.args
+        return r"\mathbb{E}_Z\left[%s\right]" % printer._print(f.expr.subs(f.variables[0], m + sp.sqrt(v) * _Z_DISPLAY))
+
+
+_Z_DISPLAY = sp.Symbol("Z", real=True)
+GAUSS_HERMITE_NODES = 40
+"""Nodes of the Gauss–Hermite rule for Gaussian expectations of non-polynomial losses (exact
+for polynomials of degree ≤ 79; the error on the softplus/sigmoid losses is measured in
+tests/test_family.py)."""
+
+
+def _polynomial_mean(body, x, m, v):
+    """E p(m + √v Z) for a polynomial p, exactly: Σ_k c_k Σ_j C(k, 2j) m^(k−2j) v^j (2j − 1)!!."""
+    out = sp.S.Zero
+    for (k,), c in sp.Poly(body, x).terms():
+        out += c * sum(sp.binomial(k, 2 * j) * m ** (k - 2 * j) * v**j * sp.factorial2(2 * j - 1)
+                       for j in range(k // 2 + 1))
+    return sp.expand(out)
+
+
+def gaussian_expectation(expr, variables, variance):
+    """E expr with each of ``variables`` shifted by its own independent N(0, ``variance``) noise.
+
+    Every additive term must be (a factor free of the variables) × (a polynomial in them, or
+    one function of a single linear combination L = Σ c_i x_i + c₀ of them); the latter
+    becomes ``gaussian_mean(f, L, Σ c_i² · variance)``.  Anything else (products of such
+    functions, non-smooth functions, whose Gaussian smoothing this module does not derive)
+    raises :class:`~diracgan.errors.InputError`.
+    """
+    out = sp.S.Zero
+    for term in sp.Add.make_args(sp.expand(expr, deep=False, mul=True, multinomial=False, power_exp=False,
+                                           power_base=False, log=False)):
+        indep, dep = term.as_independent(*variables, as_Add=False)
+        if dep == 1:
+            out += term
+            continue
+        if dep.is_polynomial(*variables):
+            mean = dep
+            for x in variables:
+                y = sp.Dummy("y", real=True)
+                mean = _polynomial_mean(mean.subs(x, y), y, x, variance) if mean.has(x) else mean
+            out += indep * mean
+            continue
+        if isinstance(dep, sp.Function) and len(dep.args) == 1:
+            arg = dep.args[0]
+            coeffs = [sp.diff(arg, x) for x in variables]
+            if all(not c.has(*variables) for c in coeffs) and not dep.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside):
+                x = sp.Dummy("x", real=True)
+                var = sum(c**2 for c in coeffs) * variance
+                out += indep * gaussian_mean(sp.Lambda(x, dep.func(x)), arg, var)
+                continue
+        from ..errors import InputError
+
+        raise InputError(f"instance noise needs each loss term to be a polynomial in D, or a smooth function of "
+                         f"one linear combination of D(real) and D(fake); cannot take the expectation of {dep}")
+    return out
+
+
+def expand_gaussian_means(expr, nodes: int = GAUSS_HERMITE_NODES):
+    """``expr`` with every :class:`gaussian_mean` written out as its Gauss–Hermite sum
+    Σ_i w_i/√π f(m + √(2v) x_i) (numpy's ``hermgauss`` nodes and weights, as floats)."""
+    if not expr.has(gaussian_mean):
+        return expr
+    import numpy as np
+
+    xs, ws = np.polynomial.hermite.hermgauss(nodes)
+
+    def written_out(f, m, v):
+        scale = sp.sqrt(2 * v)
+        return sp.Add(*[sp.Float(w / np.sqrt(np.pi), 17) * f(m + sp.Float(x, 17) * scale) for x, w in zip(xs, ws)])
+
+    return expr.replace(lambda e: isinstance(e, gaussian_mean), lambda e: written_out(*e.args))
+
+
 class _DotSymbol(sp.Symbol):
     """Display symbol for θ·φ: prints with parentheses where a product would need them."""
 
@@ -108,14 +224,22 @@ class _DotSymbol(sp.Symbol):
 class Scope:
     """What a game's loss function may use: the invariants and the functions.
 
-    ``dot`` = θ·φ, ``theta_sq`` = ‖θ‖², ``phi_sq`` = ‖φ‖² are the base symbols (the squared
-    norms, not the norms, so that the chain rule never divides by a norm that the loss does
-    not itself contain); ``theta_norm`` = √‖θ‖² and ``phi_norm`` = √‖φ‖².
+    ``dot`` = θ·φ = D(x_fake) (also ``d_fake``), ``theta_sq`` = ‖θ‖², ``phi_sq`` = ‖φ‖² are the
+    base symbols (the squared norms, not the norms, so that the chain rule never divides by a
+    norm that the loss does not itself contain); ``theta_norm`` = √‖θ‖² and ``phi_norm`` =
+    √‖φ‖².  ``d_real`` is D at the real sample: 0 for the Dirac-GAN (D(0) = φ·0), but a symbol
+    while the losses are built, so that instance noise can perturb it; it is set to 0 before
+    anything is differentiated.
+
+    ``components`` (θ_1..θ_d, φ_1..φ_d) is set only for the componentwise route
+    (:func:`explicit_losses`), where :meth:`gradient_norm_sq` differentiates componentwise
+    instead of by the chain rule, so that the two routes check each other.
     """
 
     dot: sp.Symbol
     theta_sq: sp.Symbol
     phi_sq: sp.Symbol
+    components: tuple | None = None
 
     @property
     def theta_norm(self):
@@ -125,16 +249,52 @@ class Scope:
     def phi_norm(self):
         return sp.sqrt(self.phi_sq)
 
+    @property
+    def d_fake(self):
+        return self.dot
+
+    @property
+    def d_real(self):
+        return R
+
     softplus = softplus
     sigmoid = sigmoid
     log = sp.log
     exp = sp.exp
     sqrt = staticmethod(sp.sqrt)
+    abs = staticmethod(sp.Abs)
+    max = staticmethod(sp.Max)
+
+    @staticmethod
+    def relu(x):
+        return sp.Max(0, x)
 
     @staticmethod
     def exact(value: float):
         """A preset's fixed value as an exact sympy number (0.0 → 0), so it simplifies."""
         return exact_number(value)
+
+    def gradient_norm_sq(self, loss_d, loss_g):
+        """‖v‖² = ‖∇_θ L_G‖² + ‖∇_φ L_D‖², v the game's whole gradient field (consensus
+        optimisation).  By the chain rule in the invariants, ∇_θ L_G = 2 ∂_a L_G θ + ∂_p L_G φ
+        and ∇_φ L_D = ∂_p L_D θ + 2 ∂_b L_D φ, and ‖αθ + βφ‖² = α²‖θ‖² + 2αβ θ·φ + β²‖φ‖²;
+        componentwise on the explicit route."""
+        loss_d, loss_g = (sp.sympify(x).subs(R, 0) for x in (loss_d, loss_g))
+        if self.components is not None:
+            theta, phi = self.components
+            sub = _component_substitution(theta, phi)
+            loss_d, loss_g = loss_d.subs(sub), loss_g.subs(sub)
+            return sum(sp.diff(loss_g, t) ** 2 for t in theta) + sum(sp.diff(loss_d, f) ** 2 for f in phi)
+        out = 0
+        for alpha, beta in ((2 * sp.diff(loss_g, A), sp.diff(loss_g, P)), (sp.diff(loss_d, P), 2 * sp.diff(loss_d, B))):
+            out += alpha**2 * A + 2 * alpha * beta * P + beta**2 * B
+        return out
+
+    def instance_noise(self, expr, sigma):
+        """E over instance noise: every sample x becomes x + ε, ε ~ N(0, σ² I) independently for the
+        real and the fake sample.  With a linear D, D(x + ε) = D(x) + φ·ε and φ·ε ~ N(0, σ²‖φ‖²), so
+        D(fake) → p + σ‖φ‖Z₁ and D(real) → r + σ‖φ‖Z₂ (see :func:`gaussian_expectation`)."""
+        return gaussian_expectation(sp.sympify(expr), (P, R), sigma**2 * B)
 
 
 def exact_number(value: float) -> sp.Rational:
@@ -143,12 +303,20 @@ def exact_number(value: float) -> sp.Rational:
     return sp.Rational(repr(float(value)))
 
 
-P, A, B = sp.Symbol("p", real=True), sp.Symbol("a", nonnegative=True), sp.Symbol("b", nonnegative=True)
+# Named as the invariants (not p, a, b), so that no parameter name (LSGAN's labels a, b, c) can clash.
+P, A, B = sp.Symbol("dot", real=True), sp.Symbol("theta_sq", nonnegative=True), sp.Symbol("phi_sq", nonnegative=True)
 SCOPE = Scope(P, A, B)
 INVARIANTS = (P, A, B)
 """The base symbols (θ·φ, ‖θ‖², ‖φ‖²), in the order the lambdified functions take them."""
 
 STATE_BLOCKS = ("theta", "phi")
+
+R = sp.Symbol("r", real=True)
+"""D at the real sample while losses are built (0 for the Dirac-GAN; see :class:`Scope`)."""
+
+
+def _component_substitution(theta, phi) -> dict:
+    return {P: sum(t * f for t, f in zip(theta, phi)), A: sum(t**2 for t in theta), B: sum(f**2 for f in phi)}
 
 
 _PARAM_LATEX: dict[sp.Symbol, str] = {}
@@ -215,7 +383,8 @@ def _loss_pair(spec: GameSpec, scope: Scope, params: tuple[sp.Symbol, ...]):
     kwargs = {p.name: s for p, s in zip(spec.params, params)}
     kwargs.update({k: scope.exact(v) for k, v in spec.fixed})
     loss_d, loss_g = spec.losses(scope, **kwargs)
-    return sp.sympify(loss_d), sp.sympify(loss_g)
+    # D(x_real) = φ·0 = 0 for every φ: substituting before differentiation is exact.
+    return sp.sympify(loss_d).subs(R, 0), sp.sympify(loss_g).subs(R, 0)
 
 
 def field_coefficients(loss_d: sp.Expr, loss_g: sp.Expr) -> dict:
@@ -244,7 +413,7 @@ def jacobian_blocks(coeffs: dict) -> dict:
                 outer[u][x] += 2 * sp.diff(g, sq[x])
             jac[v][x] = JacobianBlock(
                 _tidy(coeffs[v][x]),
-                tuple(tuple(_tidy(outer[u][w]) for w in STATE_BLOCKS) for u in STATE_BLOCKS),
+                tuple(tuple(_tidy(_off_switches(outer[u][w])) for w in STATE_BLOCKS) for u in STATE_BLOCKS),
             )
     return jac
 
@@ -256,6 +425,39 @@ def derive(spec: GameSpec) -> Derivation:
     loss_d, loss_g = _loss_pair(spec, SCOPE, params)
     coeffs = field_coefficients(loss_d, loss_g)
     return Derivation(spec, params, loss_d, loss_g, coeffs, jacobian_blocks(coeffs))
+
+
+def _off_switches(expr: sp.Expr) -> sp.Expr:
+    """The Jacobian off the switching surfaces of a non-smooth loss (max, abs, relu): there the
+    derivatives of the switches, DiracDelta(s(θ, φ)), vanish.  The surfaces s = 0 themselves are
+    reported by :func:`switching_functions` (analysis, integration events)."""
+    return expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero) if expr.has(sp.DiracDelta) else expr
+
+
+def switching_functions(exprs) -> tuple[sp.Expr, ...]:
+    """The distinct switching functions s of a non-smooth field: the arguments of Heaviside,
+    sign, Max/Min (as differences) and Abs in ``exprs``, in the invariants.  The field is smooth
+    off the surfaces s = 0."""
+    found: list[sp.Expr] = []
+    for expr in exprs:
+        for node in sp.preorder_traversal(sp.sympify(expr)):
+            if isinstance(node, (sp.Heaviside, sp.sign, sp.Abs)):
+                cand = [node.args[0]]
+            elif isinstance(node, (sp.Max, sp.Min)):
+                cand = [node.args[i] - node.args[j] for i in range(len(node.args)) for j in range(i)]
+            else:
+                continue
+            for c in cand:
+                c = sp.simplify(c)
+                if not c.is_number and not any(sp.simplify(c - f) == 0 or sp.simplify(c + f) == 0 for f in found):
+                    found.append(c)
+    return tuple(found)
+
+
+def numeric_expr(expr: sp.Expr) -> sp.Expr:
+    """An expression ready for a numeric printer (numpy, JavaScript): Gaussian expectations
+    written out as Gauss–Hermite sums (:func:`expand_gaussian_means`)."""
+    return expand_gaussian_means(sp.sympify(expr))
 
 
 def _tidy(expr: sp.Expr) -> sp.Expr:
@@ -285,13 +487,11 @@ def component_symbols(dim: int) -> tuple[list[sp.Symbol], list[sp.Symbol]]:
 def explicit_losses(spec: GameSpec, dim: int):
     """(L_D, L_G) written in components, with θ·φ, ‖θ‖², ‖φ‖² expanded as sums."""
     theta, phi = component_symbols(dim)
-    scope = Scope(
-        sum(t * f for t, f in zip(theta, phi)),
-        sum(t**2 for t in theta),
-        sum(f**2 for f in phi),
-    )
+    scope = Scope(P, A, B, components=(theta, phi))
     params = tuple(param_symbol(p) for p in spec.params)
-    return _loss_pair(spec, scope, params), (theta, phi), params
+    sub = _component_substitution(theta, phi)
+    loss_d, loss_g = _loss_pair(spec, scope, params)
+    return (loss_d.subs(sub), loss_g.subs(sub)), (theta, phi), params
 
 
 def explicit_field(spec: GameSpec, dim: int):
@@ -336,6 +536,10 @@ class _TextPrinter(StrPrinter):
 
     def _print_sigmoid(self, expr):
         return "σ(%s)" % self._print(expr.args[0])
+
+    def _print_gaussian_mean(self, expr):
+        f, m, v = expr.args
+        return "E_Z[%s]" % self._print(f.expr.subs(f.variables[0], m + sp.sqrt(v) * _Z_DISPLAY))
 
 
 def to_text(expr: sp.Expr) -> str:

@@ -227,8 +227,10 @@ class _Engine:
     integrated jointly and split or shrunk as runs stop or misbehave."""
 
     def __init__(self, rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint,
-                 max_steps):
+                 max_steps, switch=None):
         self.rhs, self.jac, self.cls = rhs, jac, cls
+        self.switch = switch                 # (k, n) → (k, K) switching functions, or None
+        self.switch_landings = 0
         self.method = method_name
         self.implicit = method_name in ("Radau", "BDF", "LSODA")
         self.rtol, self.atol, self.bound, self.max_step = rtol, atol, bound, max_step
@@ -270,8 +272,9 @@ class _Engine:
                 self.stop(i, Status.DIVERGED, self.t0, z0[i], f"diverged: the start's norm is ≥ the bound {self.bound:g}")
 
     # -- the solver of one group -------------------------------------------------------------
-    def make_solver(self, idx, t_start, h0):
+    def make_solver(self, idx, t_start, h0, t_bound=None):
         k, n = len(idx), self.n
+        t_bound = self.t_max if t_bound is None else t_bound
         joint = k > 1
 
         def fun(t, y):
@@ -302,21 +305,29 @@ class _Engine:
             if self.method == "LSODA" and joint:
                 opts["lband"] = opts["uband"] = n - 1
         if h0 is not None:
-            opts["first_step"] = min(h0, self.t_max - t_start)
+            opts["first_step"] = min(h0, t_bound - t_start)
         # Joint error norm is an RMS over k runs: scale tolerances by 1/sqrt(k) so that
         # each run's local error is bounded as tightly as in a solo solve.
         scale = math.sqrt(k)
-        return self.cls(fun, t_start, self.state_end[idx].ravel(), self.t_max,
+        return self.cls(fun, t_start, self.state_end[idx].ravel(), t_bound,
                         rtol=max(self.rtol / scale, 100 * _EPS), atol=self.atol / scale,
                         max_step=self.max_step, **opts)
 
     def run_group(self, idx, t_start, h0):
-        """Integrate runs ``idx`` from ``t_start``; returns groups to integrate separately."""
+        """Integrate runs ``idx`` from ``t_start``; returns groups to integrate separately.
+
+        With switching functions (a non-smooth field), a step across a switching surface is
+        not accepted: the crossing time is located on the step's dense output and the step is
+        redone to end exactly there, so no step straddles the kink (the solver's error
+        control assumes a smooth field within a step)."""
+        t_bound = self.t_max
+        redone = 0
+        target = skip = None       # (run, switch) the current segment ends on / has just landed on
         while len(idx) and t_start < self.t_max:
             k = len(idx)
             solver = None
             try:
-                solver = self.make_solver(idx, t_start, h0)
+                solver = self.make_solver(idx, t_start, h0, t_bound)
                 while solver.status == "running":
                     t_old = solver.t
                     if self.steps[idx].max() >= self.max_steps:
@@ -332,12 +343,25 @@ class _Engine:
                             return [(idx[r:r + 1], t_old, None) for r in range(k)]
                         self.fail_single(idx[0], t_old, message)
                         return []
+                    if self.switch is not None and redone < 60:
+                        crossing = self.first_crossing(idx, solver, t_old, skip)
+                        if crossing is not None:
+                            # Redo [t_old, t_cross] with a fresh solver that ends on the surface.
+                            t_cross, target = crossing
+                            t_start, t_bound, h0 = t_old, t_cross, t_cross - t_old
+                            redone += 1
+                            break
+                    skip = None
                     stopped = self.after_step(idx, solver, t_old)
                     if stopped.any():
                         idx, t_start = idx[~stopped], solver.t
                         h0 = getattr(solver, "h_abs", None) or solver.step_size
                         break
                 else:
+                    if t_bound < self.t_max:     # landed on a switching surface: go on past it
+                        self.switch_landings += 1
+                        t_start, t_bound, h0, redone, skip = solver.t, self.t_max, None, 0, target
+                        continue
                     return []  # the group reached t_max
             except _NonFinite as exc:
                 # Nothing is committed mid-step: state_end holds the states at solver.t.
@@ -345,6 +369,38 @@ class _Engine:
                 split = [(idx[r:r + 1], t_here, None) for r in exc.rows]
                 return split + [(np.delete(idx, exc.rows), t_here, getattr(solver, "h_abs", None))]
         return []
+
+    def first_crossing(self, idx, solver, t_old, skip=None):
+        """(t, (run, switch)) of the earliest time in (t_old, solver.t) at which a run's switching
+        function changes sign, located by Brent's method on the step's dense output; None if
+        none does.  ``skip`` is the (run, switch) the segment started on (it just landed on that
+        surface, so its sign there is rounding noise)."""
+        k, n = len(idx), self.n
+        t_new = solver.t
+        with np.errstate(all="ignore"):
+            s_old = np.asarray(self.switch(self.state_end[idx]), dtype=float)
+            s_new = np.asarray(self.switch(solver.y.reshape(k, n)), dtype=float)
+        crossed = np.argwhere((s_old * s_new < 0) & np.isfinite(s_old) & np.isfinite(s_new))
+        if not len(crossed):
+            return None
+        sol = solver.dense_output()
+        tol = 1e-13 * max(1.0, abs(t_new))
+        best = None
+        for r, j in crossed:
+            if skip is not None and (idx[r], j) == skip:
+                continue
+            sl = slice(r * n, (r + 1) * n)
+
+            def g(t, sl=sl, j=j):
+                with np.errstate(all="ignore"):
+                    return float(np.asarray(self.switch(sol(t)[sl][None]))[0, j])
+
+            if g(t_old) * g(t_new) >= 0:
+                continue
+            t_c = scipy.optimize.brentq(g, t_old, t_new, xtol=tol)
+            if t_new - t_c > 10 * tol and (best is None or t_c < best[0]):
+                best = (t_c, (idx[r], j))
+        return best
 
     def after_step(self, idx, solver, t_old) -> np.ndarray:
         """Record samples and end states after an accepted step; stop runs that diverged or
@@ -401,6 +457,7 @@ class _Engine:
             "messages": tuple(m or f"finished at t = {self.t_max:g}" for m in self.messages),
             "nfev": self.nfev,
             "method": self.method,
+            "switch_landings": self.switch_landings,
         }
 
 
@@ -417,6 +474,7 @@ def solve_batch(
     max_step: float = np.inf,
     singular_hint: str = "",
     max_steps: int = 500_000,
+    switch: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> dict:
     """Integrate z' = rhs(z) for a batch of starts (see the module doc for the guarantees).
 
@@ -429,6 +487,8 @@ def solve_batch(
     singular_hint : appended to the message of runs stopped at a singular point.
     max_steps : solver steps a run may take before it is stopped as *failed* (a budget, so
         that a stiff or singular run, or an absurd horizon, cannot hang the caller).
+    switch : for a non-smooth field, its switching functions (k, n) → (k, K); steps end on
+        the surfaces where one changes sign instead of stepping over them.
 
     Returns a dict with ``states`` (N, S, n), ``t_end``, ``state_end``, ``status``,
     ``messages``, ``nfev``, ``method`` (the fields of :class:`Trajectories`).
@@ -439,7 +499,7 @@ def solve_batch(
     if int(max_steps) != max_steps or max_steps < 1:
         raise InputError(f"max-steps must be a whole number ≥ 1, got {max_steps!r}")
     engine = _Engine(rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint,
-                     int(max_steps))
+                     int(max_steps), switch)
     return engine.run()
 
 
@@ -508,6 +568,7 @@ def simulate(
         max_step=max_step,
         max_steps=max_steps,
         singular_hint=f"{game.name} is singular at {game.spec.singular}" if game.spec.singular else "",
+        switch=(lambda z: vf.rhs_switches(z, params)) if vf.switches else None,
     )
     return Trajectories(
         game=game,
@@ -522,5 +583,5 @@ def simulate(
         atol=atol,
         bound=bound,
         nfev=result["nfev"],
-        options={"max_step": max_step},
+        options={"max_step": max_step, "switch_landings": result["switch_landings"]},
     )

@@ -93,7 +93,12 @@ class Optimizer:
 
 @dataclass(frozen=True)
 class SGD(Optimizer):
-    """torch.optim.SGD (momentum, dampening, Nesterov, weight decay)."""
+    """torch.optim.SGD (momentum, dampening, Nesterov, weight decay).
+
+    ``momentum`` may be negative, −1 < β < 0: the negative momentum of Gidel et al. 2019
+    ("Negative Momentum for Improved Game Dynamics"), the same heavy-ball update
+    b ← β b + (1 − dampening) g, p ← p − lr·b.  torch.optim.SGD refuses β < 0; the torch
+    cross-check uses a hand-written torch update there."""
 
     momentum: float = 0.0
     dampening: float = 0.0
@@ -102,7 +107,7 @@ class SGD(Optimizer):
 
     def __post_init__(self):
         super().__post_init__()
-        _check("momentum", self.momentum)
+        _check("momentum", self.momentum, lower=-1.0, open_lower=True, upper=1.0, open_upper=True)
         _check("dampening", self.dampening, upper=1.0)
         if self.nesterov and (np.any(np.asarray(self.momentum) <= 0) or np.any(np.asarray(self.dampening) != 0)):
             raise InputError("Nesterov momentum requires momentum > 0 and dampening = 0 (as in torch.optim.SGD)")

@@ -2,14 +2,16 @@
 
 Holds the values (:mod:`.spec`: ``Param``, ``GameSpec``, ``Game``), the registry of named games
 (:mod:`.registry`: ``GAMES``, ``make_game``) and the regularisers that add terms to any game's
-losses (:mod:`.regularisers`: ``REGULARISERS``, ``compose``).  Pure Python, no numpy or sympy at
+losses (:mod:`.regularisers`: ``REGULARISERS``, ``compose``) and games typed by the user as two loss
+expressions (:mod:`.custom`: ``custom_game``, a whitelist grammar, never ``eval``).  Pure Python, no numpy or sympy at
 import time, so the CLI reads its ``--loss`` choices instantly.  May import: ``diracgan.errors``.
 """
 
 from ..errors import InputError
+from .custom import custom_game
 from .registry import GAMES, ODE_GAMES, get_spec, make_game
 from .regularisers import REGULARISERS, Regulariser, compose
 from .spec import Game, GameSpec, LossFn, Param, describe_params
 
 __all__ = ["InputError", "Param", "GameSpec", "Game", "LossFn", "describe_params", "GAMES", "ODE_GAMES",
-           "get_spec", "make_game", "Regulariser", "REGULARISERS", "compose"]
+           "get_spec", "make_game", "Regulariser", "REGULARISERS", "compose", "custom_game"]

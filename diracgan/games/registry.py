@@ -21,10 +21,12 @@ free parameter, and return ``(L_D, L_G)``.
 
 from __future__ import annotations
 
+import math
 from types import MappingProxyType
 from typing import Mapping
 
 from ..errors import InputError
+from .regularisers import compose
 from .spec import Game, GameSpec, Param
 
 __all__ = ["GAMES", "ODE_GAMES", "get_spec", "make_game"]
@@ -38,6 +40,9 @@ LAM_GP = Param("lam", "λ", r"\lambda", 0.1, "gradient-penalty weight (seed: 0.1
 CENTRE = Param("c", "c", "c", 1.0, "gradient-penalty centre: penalise (‖∇D‖ − c)²")
 LAM_QP = Param("lam", "λ", r"\lambda", 1.0, "GAN-QP scale (seed: 1)", lower_open=True)
 CLIP = Param("clip", "c", "c", 0.01, "weight-clipping bound: φ_i ∈ [−c, c] (WGAN paper: 0.01)", lower_open=True)
+LABEL_A = Param("a", "a", "a", -1.0, "LSGAN label of fake samples for D (Mao et al. eq. 8: −1)", lower=-math.inf)
+LABEL_B = Param("b", "b", "b", 1.0, "LSGAN label of real samples for D (drops out: D(x_real) = 0)", lower=-math.inf)
+LABEL_C = Param("c", "c", "c", 0.0, "LSGAN target of fake samples for G (Mao et al. eq. 8: 0)", lower=-math.inf)
 
 
 # ---------------------------------------------------------------------------------------
@@ -46,29 +51,52 @@ CLIP = Param("clip", "c", "c", 0.01, "weight-clipping bound: φ_i ∈ [−c, c] 
 
 
 def _vanilla(s):
-    # −log(1 − σ(θ·φ)) = softplus(θ·φ) for D on the fake sample; −log σ(θ·φ) = softplus(−θ·φ)
-    # for the non-saturating generator (the real sample at 0 contributes the constant log 2).
-    return s.softplus(s.dot), s.softplus(-s.dot)
+    # D is a logit: −log σ(D(x_real)) − log(1 − σ(D(x_fake))) = softplus(−D_real) + softplus(D_fake);
+    # the non-saturating generator: −log σ(D(x_fake)) = softplus(−D_fake).
+    return s.softplus(-s.d_real) + s.softplus(s.d_fake), s.softplus(-s.d_fake)
 
 
 def _minimax(s):
-    # Saturating generator: it maximises D's loss on the fake sample, L_G = −softplus(θ·φ).
-    return s.softplus(s.dot), -s.softplus(s.dot)
+    # Saturating generator: it maximises D's loss on the fake sample, L_G = −softplus(D_fake).
+    return s.softplus(-s.d_real) + s.softplus(s.d_fake), -s.softplus(s.d_fake)
 
 
 def _wgan(s):
     # Critic normalised to be 1-Lipschitz: D(x) = φ·x/‖φ‖; L_D = D(fake) − D(real).
-    return s.dot / s.phi_norm, -s.dot / s.phi_norm
+    return (s.d_fake - s.d_real) / s.phi_norm, -s.d_fake / s.phi_norm
 
 
 def _gp(s, lam, c):
     # WGAN critic loss plus λ(‖∇_x D‖ − c)²; ∇_x D = φ wherever it is evaluated.
-    return s.dot + lam * (s.phi_norm - c) ** 2, -s.dot
+    return s.d_fake - s.d_real + lam * (s.phi_norm - c) ** 2, -s.d_fake
 
 
 def _qp(s, lam):
     # GAN-QP: D(fake) − D(real) + (D(fake) − D(real))² / (2λ‖x_fake − x_real‖), ‖·‖ = ‖θ‖.
-    return s.dot + s.dot**2 / (2 * lam * s.theta_norm), -s.dot
+    diff = s.d_fake - s.d_real
+    return diff + diff**2 / (2 * lam * s.theta_norm), -s.d_fake
+
+
+def _lsgan(s, a, b, c):
+    # Least squares: D pushes fakes to label a and reals to b; G pushes fakes to c.
+    return (s.d_real - b) ** 2 / 2 + (s.d_fake - a) ** 2 / 2, (s.d_fake - c) ** 2 / 2
+
+
+def _hinge(s):
+    # Hinge loss for D, the critic's −D(fake) for G.
+    return s.relu(1 - s.d_real) + s.relu(1 + s.d_fake), -s.d_fake
+
+
+def _rsgan(s):
+    # Relativistic standard GAN: σ of the difference of critic values.
+    return s.softplus(-(s.d_real - s.d_fake)), s.softplus(-(s.d_fake - s.d_real))
+
+
+def _rasgan(s):
+    # Relativistic average: each sample against the other side's mean critic value (for point
+    # masses the means are the values themselves).
+    return (s.softplus(-(s.d_real - s.d_fake)) + s.softplus(s.d_fake - s.d_real),
+            s.softplus(-(s.d_fake - s.d_real)) + s.softplus(s.d_real - s.d_fake))
 
 
 def _wgan_clip(s, clip):
@@ -133,6 +161,34 @@ _GAMES: tuple[GameSpec, ...] = (
         singular="θ = 0 ((θ·φ)²/(2λ‖θ‖))",
     ),
     GameSpec(
+        "lsgan",
+        "least-squares GAN (labels a, b, c)",
+        _lsgan,
+        params=(LABEL_A, LABEL_B, LABEL_C),
+        reference="Mao et al. 2017, eq. 2 (a = −1, b = 1, c = 0: eq. 8); J(0) eigenvalues ±√(ac): degenerate "
+                  "(zero) when a = 0 or c = 0, as both of the paper's choices are; a centre for ac < 0, a saddle "
+                  "for ac > 0; b drops out (D(x_real) = 0)",
+    ),
+    GameSpec(
+        "hinge",
+        "hinge loss",
+        _hinge,
+        reference="Lim & Ye 2017; Miyato et al. 2018 (SN-GAN), eq. 16; non-smooth on θ·φ = −1, an exact "
+                  "rotation where θ·φ > −1",
+    ),
+    GameSpec(
+        "rsgan",
+        "relativistic standard GAN",
+        _rsgan,
+        reference="Jolicoeur-Martineau 2018, eqs. 9–10; with D(x_real) = 0 its field is vanilla's",
+    ),
+    GameSpec(
+        "rasgan",
+        "relativistic average standard GAN",
+        _rasgan,
+        reference="Jolicoeur-Martineau 2018, eqs. 11–12 (RaSGAN); for point masses both losses are twice vanilla's",
+    ),
+    GameSpec(
         "wgan-clip",
         "WGAN with weight clipping (discrete time only)",
         _wgan_clip,
@@ -150,11 +206,17 @@ ODE_GAMES: tuple[str, ...] = tuple(n for n, g in GAMES.items() if not g.discrete
 
 
 def get_spec(name: str) -> GameSpec:
-    """The registered :class:`GameSpec` called ``name``; :class:`InputError` names the choices."""
+    """The registered :class:`GameSpec` called ``name``; ``'vanilla+r1+consensus'`` composes the
+    game with regularisers (:func:`~diracgan.games.regularisers.compose`).  :class:`InputError`
+    names the choices."""
+    base, *regs = name.split("+") if isinstance(name, str) else (name,)
     try:
-        return GAMES[name]
-    except KeyError:
-        raise InputError(f"unknown loss {name!r}; choose one of: {', '.join(GAMES)}") from None
+        spec = GAMES[base]
+    except (KeyError, TypeError):
+        raise InputError(f"unknown loss {base!r}; choose one of: {', '.join(GAMES)}") from None
+    if regs:
+        spec = compose(spec, *regs)
+    return spec
 
 
 def make_game(name: str | GameSpec, **params: float) -> Game:

@@ -44,6 +44,8 @@ class Param:
         except (TypeError, ValueError):
             raise InputError(f"{self.symbol} (--{self.name}) of {game} must be a number, got {value!r}") from None
         bound = f"> {self.lower:g}" if self.lower_open else f"≥ {self.lower:g}"
+        if self.lower == -math.inf:
+            bound = "real"
         if not math.isfinite(x) or x < self.lower or (self.lower_open and x == self.lower):
             raise InputError(f"{self.symbol} (--{self.name}) of {game} must be finite and {bound}, got {x:g}")
         return x

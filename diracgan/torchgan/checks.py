@@ -23,7 +23,7 @@ from ..dynamics.training import TrainingRun, TrainStatus
 from ..dynamics.training import train as train_numpy
 from ..errors import InputError
 from ..games import ODE_GAMES, Game, make_game
-from .model import TORCH_GAMES, torch_gradients, torch_threads
+from .model import TORCH_GAMES, TORCH_REGULARISERS, torch_gradients, torch_threads
 from .training import train_torch
 
 __all__ = [
@@ -33,6 +33,9 @@ __all__ = [
     "TrainCase",
     "OPTIMIZER_CASES",
     "check_gradients",
+    "check_noise",
+    "CHECK_GAMES",
+    "NOISE_GAMES",
     "check_optimizers",
     "check_ode_tracking",
     "check_verdicts",
@@ -62,23 +65,48 @@ TRAIN_TOL = 1e-10
 
 
 def _wanted(name: str, losses: Iterable[str] | None) -> bool:
-    return losses is None or name in losses
+    """Is a row of game ``name`` (``'vanilla+r1'``) asked for: by its full name, its base game
+    (``vanilla``) or one of its regularisers (``+r1``)?"""
+    if losses is None:
+        return True
+    base, *regs = name.split("+")
+    return name in losses or base in losses or any(f"+{r}" in losses for r in regs)
 
 
 def _check_losses(losses) -> tuple[str, ...] | None:
     if losses is None:
         return None
     losses = (losses,) if isinstance(losses, str) else tuple(losses)
+    known = set(CHECK_GAMES) | set(NOISE_GAMES) | {f"+{r}" for r in TORCH_REGULARISERS}
     for name in losses:
-        if name not in TORCH_GAMES:
-            raise InputError(f"unknown loss {name!r} for the torch check; choose from: {', '.join(TORCH_GAMES)}")
+        if name not in known:
+            raise InputError(f"unknown loss {name!r} for the torch check; choose from: "
+                             f"{', '.join(CHECK_GAMES + NOISE_GAMES)} (or +REGULARISER)")
     return losses
+
+
+CHECK_GAMES = TORCH_GAMES + (
+    "vanilla+r1", "minimax+r2", "vanilla+l2", "minimax+consensus", "vanilla+consensus", "gp0+lp", "vanilla+dragan",
+    "hinge+r1", "lsgan+consensus",
+)
+"""The games of the gradient check: every registered game, and every regulariser on some game
+(instance noise, which needs sampling, has its own statistical check: :data:`NOISE_GAMES`)."""
+
+NOISE_GAMES = ("vanilla+noise", "minimax+noise", "lsgan+noise", "rsgan+noise", "gp0+noise")
+"""The games of the instance-noise check (Monte Carlo against the Gauss–Hermite field)."""
 
 
 # -- 1. gradients -------------------------------------------------------------------------
 
 GRADIENT_PARAMS = {"gp": {"lam": 0.7, "c": 0.6}, "gp0": {"lam": 0.3}, "gp1": {"lam": 0.4}, "qp": {"lam": 0.8},
-                   "wgan-clip": {"clip": 0.05}}
+                   "wgan-clip": {"clip": 0.05}, "lsgan": {"a": -0.7, "b": 1.3, "c": 0.4},
+                   "vanilla+r1": {"r1_gamma": 0.7}, "minimax+r2": {"r2_gamma": 1.3}, "vanilla+l2": {"l2_gamma": 0.6},
+                   "minimax+consensus": {"consensus_gamma": 0.8}, "vanilla+consensus": {"consensus_gamma": 1.7},
+                   "gp0+lp": {"lam": 0.3, "lp_lam": 0.9}, "vanilla+dragan": {"dragan_lam": 0.45},
+                   "hinge+r1": {"r1_gamma": 0.3}, "lsgan+consensus": {"a": -1.0, "c": 0.5, "consensus_gamma": 0.4},
+                   "vanilla+noise": {"noise_sigma": 0.7}, "minimax+noise": {"noise_sigma": 1.1},
+                   "lsgan+noise": {"a": -1.0, "c": 0.5, "noise_sigma": 0.6}, "rsgan+noise": {"noise_sigma": 0.5},
+                   "gp0+noise": {"lam": 0.2, "noise_sigma": 0.8}}
 """Parameter values of the gradient check (off the defaults, so that a λ mix-up shows)."""
 
 
@@ -111,7 +139,7 @@ def check_gradients(losses: Iterable[str] | None = None, dims: Sequence[int] = (
     torch_params = torch_params or {}
     reference = reference or (lambda game, th, ph: velocity(game, th, ph))
     rows = []
-    for name in TORCH_GAMES:
+    for name in CHECK_GAMES:
         if not _wanted(name, losses):
             continue
         game = make_game(name, **params.get(name, {}))
@@ -136,11 +164,58 @@ def check_gradients(losses: Iterable[str] | None = None, dims: Sequence[int] = (
                     worst = err
                     where = f"d = {d}, θ = {np.round(th[i], 3).tolist()}, φ = {np.round(ph[i], 3).tolist()}"
         note = " (unconstrained field; the clip is a projection step)" if name == "wgan-clip" else ""
-        pen = " (penalty at random interpolates)" if name in ("gp", "gp0", "gp1") else ""
+        pen = " (penalty at random interpolates)" if name in ("gp", "gp0", "gp1") or "lp" in name.split("+") else ""
         rows.append(CheckResult(
             "gradients", game.label(), f"d ∈ {{{', '.join(map(str, dims))}}}, {n_points} points each",
             worst, tolerance, bool(worst <= tolerance),
             f"autograd (∇_θ L_G, ∇_φ L_D) vs −(θ', φ') at {count} points{pen}{note}; worst at {where}"))
+    return rows
+
+
+NOISE_DRAWS = 64
+NOISE_BATCH = 4096
+NOISE_SE = 5.0
+
+
+@torch_threads()
+def check_noise(losses: Iterable[str] | None = None, dims: Sequence[int] = (1, 3), n_points: int = 3, *,
+                seed: int = 0, params: dict | None = None, tolerance: float = NOISE_SE,
+                reference: Callable | None = None) -> list[CheckResult]:
+    """Check 1b: instance noise.  The torch losses sample the noise (ε ~ N(0, σ²I) added to the
+    real and the fake batch); the mean of ``NOISE_DRAWS`` gradients, each over a batch of
+    ``NOISE_BATCH`` samples, must agree with the derived field (exact Gaussian moments, or
+    Gauss–Hermite) within ``tolerance`` standard errors.  ``measured`` is the largest
+    |mean − field| / standard error over the components, points and dimensions."""
+    losses = _check_losses(losses)
+    params = {**GRADIENT_PARAMS, **(params or {})}
+    reference = reference or (lambda game, th, ph: velocity(game, th, ph))
+    rows = []
+    for name in NOISE_GAMES:
+        if not _wanted(name, losses):
+            continue
+        game = make_game(name, **params.get(name, {}))
+        rng = np.random.default_rng(seed)
+        worst, rel, count = 0.0, 0.0, 0
+        for d in dims:
+            for i, (th, ph) in enumerate(_random_points(rng, n_points, d, min_norm=0.3)):
+                draws = np.array([np.concatenate(torch_gradients(game, th, ph, batch_size=NOISE_BATCH,
+                                                                 seed=seed + 1000 * i + k))
+                                  for k in range(NOISE_DRAWS)])
+                mean = draws.mean(axis=0)
+                se = draws.std(axis=0, ddof=1) / math.sqrt(NOISE_DRAWS)
+                v_theta, v_phi = reference(game, th[None], ph[None])
+                want = -np.concatenate([v_theta[0], v_phi[0]])
+                # A component the noise does not reach (a loss linear in D) has zero spread: there
+                # the comparison is exact up to rounding (1e-12 relative).
+                z = np.abs(mean - want) / np.maximum(se, 1e-12 * np.max(np.abs(want)))
+                worst = max(worst, float(np.max(z)))
+                rel = max(rel, float(np.max(np.abs(mean - want)) / np.max(np.abs(want))))
+                count += 1
+        rows.append(CheckResult(
+            "noise", game.label(), f"d ∈ {{{', '.join(map(str, dims))}}}, {n_points} points each",
+            worst, tolerance, bool(worst <= tolerance),
+            f"Monte Carlo ({NOISE_DRAWS} × {NOISE_BATCH} noise samples) vs the derived field at {count} points: "
+            f"worst |Δ| = {worst:.2f} standard errors (relative {rel:.1e})"))
     return rows
 
 
@@ -190,9 +265,38 @@ OPTIMIZER_CASES: tuple[TrainCase, ...] = (
                                                               ema=0.999)),
     TrainCase("sgd, d-first, no EMA, d = 3", "minimax", dict(optimizer="sgd", lr=0.05),
               theta0=(0.3, -0.1, 0.2), phi0=(0.1, 0.2, -0.25)),
+    # weight decay for every optimizer (torch's L2 form, added to the gradient; not AdamW's)
+    TrainCase("sgd + weight decay 0.05, d-first", "gp1", dict(optimizer="sgd", lr=0.05, weight_decay=0.05,
+                                                              ema=0.999)),
+    TrainCase("adam + weight decay 0.1, simultaneous", "gp0",
+              dict(optimizer="adam", lr=5e-3, weight_decay=0.1, mode="simultaneous", ema=0.999)),
+    TrainCase("rmsprop + weight decay 0.05, g-first", "vanilla",
+              dict(optimizer="rmsprop", lr=2e-3, weight_decay=0.05, order="g-first", ema=0.999)),
+    TrainCase("optimistic + weight decay 0.05, simultaneous", "minimax",
+              dict(optimizer="optimistic", lr=0.05, weight_decay=0.05, mode="simultaneous", ema=0.999)),
+    TrainCase("extragradient TTUR lr_d 0.08, lr_g 0.04 + weight decay 0.2", "vanilla",
+              dict(optimizer="extragradient", lr_d=0.08, lr_g=0.04, weight_decay=0.2, ema=0.999)),
+    # negative momentum (Gidel et al. 2019): torch.optim.SGD refuses β < 0, so a hand-written torch step
+    TrainCase("sgd momentum −0.5, alternating d-first", "vanilla", dict(optimizer="sgd", lr=0.1, momentum=-0.5,
+                                                                      ema=0.999)),
+    TrainCase("sgd momentum −0.3 + weight decay 0.01, simultaneous", "gp0",
+              dict(optimizer="sgd", lr=0.05, momentum=-0.3, weight_decay=0.01, mode="simultaneous")),
+    # the losses and regularisers beyond the seed
+    TrainCase("sgd, d-first", "hinge", dict(optimizer="sgd", lr=0.05, ema=0.999), theta0=(0.6, -0.2), phi0=(0.5, 0.4)),
+    TrainCase("adam betas (0.5, 0.9), g-first", "lsgan", dict(optimizer="adam", lr=2e-3, beta1=0.5, beta2=0.9,
+                                                               order="g-first"), params={"a": -1.0, "c": 0.5}),
+    TrainCase("sgd, simultaneous", "rsgan", dict(optimizer="sgd", lr=0.05, mode="simultaneous")),
+    TrainCase("rmsprop, d-first", "rasgan", dict(optimizer="rmsprop", lr=1e-3, ema=0.999)),
+    TrainCase("sgd, d-first", "vanilla+r1", dict(optimizer="sgd", lr=0.05), params={"r1_gamma": 0.5}),
+    TrainCase("sgd, simultaneous", "minimax+consensus", dict(optimizer="sgd", lr=0.05, mode="simultaneous"),
+              params={"consensus_gamma": 1.0}),
+    TrainCase("adam, d-first, n_critic 5", "gp0+lp", dict(optimizer="adam", lr=2e-3, n_critic=5),
+              params={"lp_lam": 0.5}, theta0=(1.2, -0.4), phi0=(0.9, 0.8)),
+    TrainCase("sgd, d-first", "vanilla+dragan", dict(optimizer="sgd", lr=0.05), params={"dragan_lam": 0.3}),
 )
-"""The configurations of check 2: every optimizer (and its options), every scheme, TTUR,
-clipping, the EMA; learning rates chosen so that every run stays bounded for 1000 steps."""
+"""The configurations of check 2: every optimizer (and its options, weight decay for each, negative
+momentum), every scheme, TTUR, clipping, the EMA, every loss and the regularisers that need no
+sampling; learning rates chosen so that every run stays bounded for 1000 steps."""
 
 
 _SCHEME_KEYS = {"lr", "lr_d", "lr_g", "mode", "order", "n_critic", "n_gen", "ema"}
@@ -403,6 +507,7 @@ def run_checks(losses: Iterable[str] | None = None, quick: bool = False) -> list
     losses = _check_losses(losses)
     rows = []
     rows += check_gradients(losses, n_points=6 if quick else 12)
+    rows += check_noise(losses, n_points=1 if quick else 3)
     rows += check_optimizers(losses)
     rows += check_ode_tracking(losses, quick=quick)
     rows += check_verdicts(losses, quick=quick)

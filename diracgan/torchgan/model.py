@@ -35,16 +35,18 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from ..dynamics.optimizers import SGD, Adam, Optimistic, Optimizer, RMSprop
 from ..dynamics.training import Scheme
 from ..errors import InputError
-from ..games import Game
+from ..games import Game, get_spec
 
 __all__ = [
     "DTYPE",
     "BATCH_SIZE",
     "TORCH_GAMES",
+    "TORCH_REGULARISERS",
     "DiracGenerator",
     "LinearDiscriminator",
     "TorchLosses",
     "OptimisticSGD",
+    "NegativeMomentumSGD",
     "TorchGAN",
     "torch_optimizer",
     "torch_threads",
@@ -54,8 +56,11 @@ __all__ = [
 DTYPE = torch.float64
 BATCH_SIZE = 4
 
-TORCH_GAMES = ("vanilla", "minimax", "wgan", "gp", "gp0", "gp1", "qp", "wgan-clip")
-"""The registered games the torch model implements (all of them; not composed games)."""
+TORCH_GAMES = ("vanilla", "minimax", "wgan", "gp", "gp0", "gp1", "qp", "wgan-clip", "lsgan", "hinge", "rsgan", "rasgan")
+"""The registered games the torch model implements (all of them)."""
+
+TORCH_REGULARISERS = ("r1", "r2", "l2", "consensus", "noise", "lp", "dragan")
+"""The regularisers the torch model implements (all of them), composed as ``game+reg+…``."""
 
 
 @contextlib.contextmanager
@@ -119,17 +124,24 @@ class LinearDiscriminator(nn.Module):
 class TorchLosses:
     """The losses of one game, written as GAN training scripts write them.
 
-    ``d_loss(G, D, real, z)`` is the discriminator's loss (the fake batch detached),
-    ``g_loss(G, D, real, z)`` the generator's.  ``generator`` is the seeded
-    ``torch.Generator`` of the interpolation weights of the gradient penalty.
+    ``d_loss(G, D, real, z)`` is the discriminator's loss, ``g_loss(G, D, real, z)`` the
+    generator's.  ``generator`` is the seeded ``torch.Generator`` of the random numbers the
+    losses draw (interpolation weights, instance noise).  A composed game (``vanilla+r1``)
+    adds its regularisers in order, each as training code writes it: R1/R2 through
+    ``autograd.grad(create_graph=True)`` at real/fake samples, consensus through autograd of
+    ½‖(∇_θ L_G, ∇_φ L_D)‖² over both players, instance noise by sampling it, LP and DRAGAN as
+    penalties on input gradients, L2 as γ/2·‖φ‖² of the weights.
     """
 
     def __init__(self, game: Game, generator: torch.Generator | None = None):
-        if game.name not in TORCH_GAMES:
-            raise InputError(f"the torch model implements the games {', '.join(TORCH_GAMES)}, not {game.name!r}")
-        self.name = game.name
-        values = dict(game.spec.fixed)
+        base, *regs = game.name.split("+")
+        if base not in TORCH_GAMES or any(r not in TORCH_REGULARISERS for r in regs):
+            raise InputError(f"the torch model implements the games {', '.join(TORCH_GAMES)} with the regularisers "
+                             f"{', '.join(TORCH_REGULARISERS)}, not {game.name!r}")
+        self.name, self.regs = base, tuple(regs)
+        values = dict(get_spec(base).fixed)    # a preset's pinned values (gp0: c = 0)
         values.update(game.params)
+        self.values = values
         self.lam = values.get("lam")
         self.centre = values.get("c")
         self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
@@ -138,38 +150,97 @@ class TorchLosses:
     def family(self) -> str:
         return "gp" if self.name in ("gp", "gp0", "gp1") else self.name
 
+    def _reg(self, name: str, key: str) -> float:
+        return self.values[f"{name}_{key}"]
+
+    def _input_grad(self, D: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        x = x.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+        return grad
+
+    def _interpolates(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        eps = torch.rand(real.shape[0], 1, generator=self.generator, dtype=DTYPE)
+        return eps * real + (1 - eps) * fake
+
     def gradient_penalty(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, centre: float) -> torch.Tensor:
         """WGAN-GP: E[(‖∇_x D(x̂)‖ − c)²] at x̂ = ε x_real + (1 − ε) x_fake, ε ~ U[0, 1]."""
-        eps = torch.rand(real.shape[0], 1, generator=self.generator, dtype=DTYPE)
-        x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-        (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+        grad = self._input_grad(D, self._interpolates(real, fake))
         return ((grad.norm(2, dim=1) - centre) ** 2).mean()
 
-    def d_loss(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        fake = G(z).detach()
+    def _noisy(self, x: torch.Tensor) -> torch.Tensor:
+        if "noise" not in self.regs:
+            return x
+        return x + self._reg("noise", "sigma") * torch.randn(x.shape, generator=self.generator, dtype=DTYPE)
+
+    # -- the base game --------------------------------------------------------------------
+    def _base(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(L_D, L_G) of the registered game on these (possibly noisy) samples."""
         d_real, d_fake = D(real), D(fake)
-        if self.family in ("vanilla", "minimax"):
-            return (F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))
-                    + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
-        if self.family in ("wgan", "wgan-clip"):
-            return d_fake.mean() - d_real.mean()
-        if self.family == "gp":
-            return d_fake.mean() - d_real.mean() + self.lam * self.gradient_penalty(D, real, fake, self.centre)
-        if self.family == "qp":
+        bce = F.binary_cross_entropy_with_logits
+        f = self.family
+        if f in ("vanilla", "minimax"):
+            loss_d = bce(d_real, torch.ones_like(d_real)) + bce(d_fake, torch.zeros_like(d_fake))
+            loss_g = bce(d_fake, torch.ones_like(d_fake)) if f == "vanilla" else -bce(d_fake, torch.zeros_like(d_fake))
+        elif f in ("wgan", "wgan-clip"):
+            loss_d, loss_g = d_fake.mean() - d_real.mean(), -d_fake.mean()
+        elif f == "gp":
+            loss_d = d_fake.mean() - d_real.mean() + self.lam * self.gradient_penalty(D, real, fake, self.centre)
+            loss_g = -d_fake.mean()
+        elif f == "qp":
             diff = d_fake - d_real
             dist = (fake - real).norm(2, dim=1)
-            return (diff + diff**2 / (2 * self.lam * dist)).mean()
-        raise AssertionError(self.name)  # pragma: no cover
+            loss_d, loss_g = (diff + diff**2 / (2 * self.lam * dist)).mean(), (d_real - d_fake).mean()
+        elif f == "lsgan":
+            a, b, c = self.values["a"], self.values["b"], self.values["c"]
+            loss_d = 0.5 * ((d_real - b) ** 2).mean() + 0.5 * ((d_fake - a) ** 2).mean()
+            loss_g = 0.5 * ((d_fake - c) ** 2).mean()
+        elif f == "hinge":
+            loss_d, loss_g = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean(), -d_fake.mean()
+        elif f == "rsgan":
+            loss_d = bce(d_real - d_fake, torch.ones_like(d_real))
+            loss_g = bce(d_fake - d_real, torch.ones_like(d_fake))
+        elif f == "rasgan":
+            loss_d = (bce(d_real - d_fake.mean(), torch.ones_like(d_real))
+                      + bce(d_fake - d_real.mean(), torch.zeros_like(d_fake)))
+            loss_g = (bce(d_fake - d_real.mean(), torch.ones_like(d_fake))
+                      + bce(d_real - d_fake.mean(), torch.zeros_like(d_real)))
+        else:  # pragma: no cover
+            raise AssertionError(self.name)
+        return loss_d, loss_g
+
+    def losses(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor, *, detach_fake: bool):
+        """(L_D, L_G) with every regulariser applied in order."""
+        fake = G(z)
+        if detach_fake and "consensus" not in self.regs:
+            fake = fake.detach()
+        real_n, fake_n = self._noisy(real), self._noisy(fake)
+        loss_d, loss_g = self._base(D, real_n, fake_n)
+        for reg in self.regs:
+            if reg in ("r1", "r2"):
+                x = real_n if reg == "r1" else fake_n
+                loss_d = loss_d + self._reg(reg, "gamma") / 2 * self._input_grad(D, x).pow(2).sum(dim=1).mean()
+            elif reg == "l2":
+                loss_d = loss_d + self._reg(reg, "gamma") / 2 * sum(p.pow(2).sum() for p in D.parameters())
+            elif reg == "lp":
+                grad = self._input_grad(D, self._interpolates(real_n, fake_n))
+                loss_d = loss_d + self._reg(reg, "lam") * F.relu(grad.norm(2, dim=1) - 1).pow(2).mean()
+            elif reg == "dragan":
+                # Kodali et al.: perturb real samples by 0.5·std·U[0, 1] (a point mass has std 0).
+                x = real_n + 0.5 * real_n.std() * torch.rand(real_n.shape, generator=self.generator, dtype=DTYPE)
+                grad = self._input_grad(D, x)
+                loss_d = loss_d + self._reg(reg, "lam") * (grad.norm(2, dim=1) - 1).pow(2).mean()
+            elif reg == "consensus":
+                (v_phi,) = torch.autograd.grad(loss_d, D.linear.weight, create_graph=True)
+                (v_theta,) = torch.autograd.grad(loss_g, G.theta, create_graph=True)
+                half_sq = self._reg(reg, "gamma") * 0.5 * (v_phi.pow(2).sum() + v_theta.pow(2).sum())
+                loss_d, loss_g = loss_d + half_sq, loss_g + half_sq
+        return loss_d, loss_g
+
+    def d_loss(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        return self.losses(G, D, real, z, detach_fake=True)[0]
 
     def g_loss(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        d_fake = D(G(z))
-        if self.family == "vanilla":        # non-saturating: fake → 1
-            return F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
-        if self.family == "minimax":        # minus the discriminator's fake term
-            return -F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
-        if self.family == "qp":
-            return (D(real) - d_fake).mean()
-        return -d_fake.mean()               # the WGANs
+        return self.losses(G, D, real, z, detach_fake=False)[1]
 
 
 # ---------------------------------------------------------------------------------------
@@ -214,12 +285,46 @@ def _scalar(name: str, value) -> float:
     return arr.item()
 
 
+class NegativeMomentumSGD:
+    """Heavy ball with β < 0 (Gidel et al. 2019), written in torch as a training script would:
+    torch.optim.SGD raises ``ValueError`` for a negative momentum, so this steps by hand with
+    torch.optim.SGD's formulas (b ← g on the first step, then b ← β b + (1 − dampening) g;
+    g includes weight_decay·p; p ← p − lr·b)."""
+
+    def __init__(self, params, lr: float, momentum: float, dampening: float = 0.0, weight_decay: float = 0.0):
+        self.param_groups = [{"params": list(params), "lr": lr}]
+        self.momentum, self.dampening, self.weight_decay = momentum, dampening, weight_decay
+        self.buffers: dict[torch.Tensor, torch.Tensor] = {}
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.param_groups[0]["params"]:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        lr = self.param_groups[0]["lr"]
+        for p in self.param_groups[0]["params"]:
+            if p.grad is None:
+                continue
+            g = p.grad.add(p, alpha=self.weight_decay) if self.weight_decay else p.grad
+            buf = self.buffers.get(p)
+            if buf is None:
+                buf = torch.clone(g).detach()
+            else:
+                buf.mul_(self.momentum).add_(g, alpha=1 - self.dampening)
+            self.buffers[p] = buf
+            p.add_(buf, alpha=-lr)
+
+
 def torch_optimizer(opt: Optimizer, params):
     """The torch optimizer that :class:`diracgan.dynamics.optimizers.Optimizer` ``opt`` claims to be."""
     h = {k: _scalar(k, v) for k, v in opt.hyper().items()}
     params = list(params)
     if isinstance(opt, Optimistic):
         return OptimisticSGD(params, lr=h["lr"], weight_decay=h["weight_decay"])
+    if isinstance(opt, SGD) and h["momentum"] < 0:
+        return NegativeMomentumSGD(params, lr=h["lr"], momentum=h["momentum"], dampening=h["dampening"],
+                                   weight_decay=h["weight_decay"])
     if isinstance(opt, SGD):    # also Extragradient (momentum 0; the scheme extrapolates)
         return torch.optim.SGD(params, lr=h["lr"], momentum=h["momentum"], dampening=h["dampening"],
                                nesterov=bool(h["nesterov"]), weight_decay=h["weight_decay"])
@@ -245,7 +350,7 @@ class TorchGAN:
     def __init__(self, game: Game, theta0, phi0, scheme: Scheme, ema: float | None = None,
                  batch_size: int = BATCH_SIZE, seed: int = 0):
         self.G = DiracGenerator(theta0)
-        self.D = LinearDiscriminator(phi0, normalised=game.name == "wgan")
+        self.D = LinearDiscriminator(phi0, normalised=game.name.split("+")[0] == "wgan")
         self.rng = torch.Generator().manual_seed(int(seed))
         self.losses = TorchLosses(game, generator=self.rng)
         self.scheme = scheme
@@ -340,7 +445,7 @@ class TorchGAN:
 def torch_gradients(game: Game, theta, phi, *, batch_size: int = BATCH_SIZE, seed: int = 0):
     """Autograd gradients (∇_θ L_G, ∇_φ L_D) of the torch losses at one point (θ, φ) ∈ R^d × R^d."""
     G = DiracGenerator(theta)
-    D = LinearDiscriminator(phi, normalised=game.name == "wgan")
+    D = LinearDiscriminator(phi, normalised=game.name.split("+")[0] == "wgan")
     rng = torch.Generator().manual_seed(int(seed))
     losses = TorchLosses(game, generator=rng)
     d = G.theta.numel()

@@ -19,7 +19,7 @@ from ..dynamics.training import (
 )
 from ..errors import InputError
 from ..games import Game
-from .model import BATCH_SIZE, TORCH_GAMES, TorchGAN, _scalar, torch_threads
+from .model import BATCH_SIZE, TorchGAN, TorchLosses, _scalar, torch_threads
 
 __all__ = ["train_torch"]
 
@@ -57,8 +57,7 @@ def train_torch(
     """
     if int(batch_size) != batch_size or batch_size < 1:
         raise InputError(f"batch size must be a whole number ≥ 1, got {batch_size!r}")
-    if game.name not in TORCH_GAMES:
-        raise InputError(f"the torch backend implements the games {', '.join(TORCH_GAMES)}, not {game.name!r}")
+    TorchLosses(game)   # refuses games the torch model does not implement, with the list
     if ema is not None and np.ndim(ema) != 0:
         raise InputError("the torch backend takes one EMA decay for all runs")
     setup = prepare(game, theta0, phi0, optimizer=optimizer, lr=lr, lr_d=lr_d, lr_g=lr_g, mode=mode, order=order,
