@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from .derivation.symbolic import derive, to_latex, to_text
-from .games import GAMES, GameSpec, describe_params
+from .games import GAMES, REGULARISERS, GameSpec, describe_params
 
 __all__ = ["game_record", "games_text", "games_json", "games_markdown"]
 
@@ -79,6 +79,15 @@ def games_text() -> str:
             lines.append(f"{'':<10} singular at {spec.singular}")
         lines.append(f"{'':<10} reference: {spec.reference}")
         lines.append("")
+    lines.append("Regularisers (--reg NAME[:key=value,...], repeatable; composable with any game):")
+    lines.append("")
+    for reg in REGULARISERS.values():
+        params = ", ".join(f"{p.name} = {p.default:g}" for p in reg.params) or "none"
+        lines.append(f"{reg.name:<10} {reg.title}: {reg.term}")
+        lines.append(f"{'':<10} for the linear D: {reg.note}")
+        lines.append(f"{'':<10} parameters: {params}; reference: {reg.reference}")
+        lines.append("")
+    lines.append("Your own game: --loss-d EXPR --loss-g EXPR [--param NAME=VALUE ...] (README, 'Your own game').")
     lines.append("State order (θ, φ); θ·φ, ‖θ‖, ‖φ‖ as in the README's conventions; "
                  "softplus(x) = log(1 + eˣ), σ(x) = 1/(1 + e⁻ˣ).")
     return "\n".join(lines)
@@ -88,13 +97,25 @@ def games_json() -> str:
     return json.dumps([game_record(s) for s in GAMES.values()], indent=2, ensure_ascii=False)
 
 
+_OWN_FLAGS = ("lam", "c", "clip")
+
+
+def _flag(name: str) -> str:
+    return f"--{name}" if name in _OWN_FLAGS else f"--param {name}=…"
+
+
 def games_markdown() -> str:
     rows = ["| name | game | L_D | L_G | parameters (default) |", "| --- | --- | --- | --- | --- |"]
     for spec in GAMES.values():
         r = game_record(spec)
-        params = ", ".join(f"{p.symbol} = {p.default:g} (`--{p.name}`)" for p in spec.params) or "none"
+        params = ", ".join(f"{p.symbol} = {p.default:g} (`{_flag(p.name)}`)" for p in spec.params) or "none"
         params += "".join(f"; {k} = {v:g} fixed" for k, v in spec.fixed)
         rows.append(f"| `{spec.name}` | {spec.title} | ${r['L_D_latex']}$ | ${r['L_G_latex']}$ | {params} |")
+    rows += ["", "| regulariser (`--reg`) | exact change of the losses | for the linear D | parameters (default) "
+             "| reference |", "| --- | --- | --- | --- | --- |"]
+    for reg in REGULARISERS.values():
+        params = ", ".join(f"{p.name} = {p.default:g}" for p in reg.params)
+        rows.append(f"| `{reg.name}` | {reg.term} | {reg.note} | {params} | {reg.reference} |")
     return "\n".join(rows)
 
 

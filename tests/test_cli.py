@@ -28,7 +28,7 @@ import scipy.linalg
 from click.testing import CliRunner
 
 from diracgan.cli import cli
-from diracgan.games import GAMES
+from diracgan.games import GAMES, REGULARISERS
 
 HEADER_2D = ["t", "theta_1", "theta_2", "phi_1", "phi_2"]
 START_ARGS = ["--theta", "0.2,0.1", "--phi", "0.1,0.2"]
@@ -179,11 +179,14 @@ def test_games_markdown(runner):
     lines = result.stdout.strip().splitlines()
     assert lines[0] == "| name | game | L_D | L_G | parameters (default) |"
     assert lines[1] == "| --- | --- | --- | --- | --- |"
-    assert len(lines) == 2 + len(GAMES)
+    assert len(lines) == 2 + len(GAMES) + 3 + len(REGULARISERS)   # the games, a blank line, the regularisers
     for line, name in zip(lines[2:], GAMES):
         assert line.startswith(f"| `{name}` | "), line
         assert line.endswith(" |")
         assert line.count("$") == 4  # L_D and L_G in LaTeX
+    assert lines[2 + len(GAMES)] == ""
+    for line, name in zip(lines[5 + len(GAMES):], REGULARISERS):
+        assert line.startswith(f"| `{name}` | "), line
 
 
 def test_simulate_csv_one_start(runner, tmp_path):

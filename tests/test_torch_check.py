@@ -81,7 +81,7 @@ def test_optimizer_cases_cover_every_optimizer_and_scheme():
     assert any(k.get("order") == "g-first" for k in kws)
     assert any(k.get("lr_d") is not None and k.get("lr_d") != k.get("lr_g") for k in kws)
     assert any(k.get("ema") == 0.999 for k in kws)
-    assert {c.loss for c in OPTIMIZER_CASES} == set(TORCH_GAMES)
+    assert {c.loss.split("+")[0] for c in OPTIMIZER_CASES} == set(TORCH_GAMES)
 
 
 def test_check_ode_tracking_first_order():
@@ -320,3 +320,91 @@ def test_train_backend_torch_matches_numpy(tmp_path):
         outs[backend] = np.loadtxt(out, delimiter=",", skiprows=1)
     assert outs["numpy"].shape == outs["torch"].shape == (201, 9)
     assert np.abs(outs["numpy"] - outs["torch"]).max() < 1e-12
+
+
+# -- the check proves its own independence ---------------------------------------------------------
+
+def test_gradient_and_noise_checks_fail_against_a_perturbed_symbolic_field():
+    """Had the torch side borrowed the symbolic field, a perturbed field would still 'agree'."""
+    from diracgan.torchgan.checks import check_noise
+
+    def perturbed(game, th, ph):
+        v_t, v_p = velocity(game, th, ph)
+        return v_t * (1 + 1e-9), v_p
+
+    rows = check_gradients(["vanilla+r1", "hinge", "minimax+consensus"], dims=(2,), n_points=3, reference=perturbed)
+    assert rows and not any(r.passed for r in rows) and all(r.measured > 1e3 * GRAD_TOL for r in rows)
+
+    def shifted(game, th, ph):
+        v_t, v_p = velocity(game, th, ph)
+        return v_t, v_p + 0.05 * np.abs(v_p).max()
+
+    rows = check_noise(["vanilla+noise"], dims=(2,), n_points=1, reference=shifted)
+    assert rows and not rows[0].passed
+
+
+def _scheme_of(case, **replace):
+    import dataclasses
+
+    from diracgan.dynamics.training import prepare
+
+    scheme = prepare(case.game(), case.theta0, case.phi0, **dict(case.kwargs, steps=10)).scheme
+    return dataclasses.replace(scheme, **replace)
+
+
+def _same_as_torch(case, scheme):
+    kw = dict(case.kwargs, steps=1000)
+    run_t = train_torch(case.game(), case.theta0, case.phi0, **kw)
+    run_np = train(case.game(), case.theta0, case.phi0, scheme=scheme, steps=1000, ema=kw.get("ema"))
+    diff = compare_runs(run_np, run_t)
+    return max(diff[k] for k in ("theta", "phi")) <= TRAIN_TOL
+
+
+def test_weight_decay_cases_catch_an_adamw_style_double_decay():
+    import dataclasses
+
+    from diracgan.dynamics.optimizers import Adam
+
+    class DoubleDecay(Adam):   # torch's L2 decay in the gradient *and* AdamW's decoupled decay
+        def step(self, param, grad, state):
+            return super().step(param, grad, state) - self.lr * self.weight_decay * param
+
+    case = next(c for c in OPTIMIZER_CASES if c.name == "adam + weight decay 0.1, simultaneous")
+    good = _scheme_of(case)
+    assert _same_as_torch(case, good)
+    bad = {k: DoubleDecay(**{f.name: getattr(getattr(good, k), f.name) for f in dataclasses.fields(Adam)})
+           for k in ("opt_d", "opt_g")}
+    assert not _same_as_torch(case, _scheme_of(case, **bad))
+
+
+def test_weight_decay_cases_catch_a_generator_look_ahead_without_decay():
+    from diracgan.dynamics.training import Scheme as BaseScheme
+
+    class NoDecayInGeneratorLookAhead(BaseScheme):
+        def step(self, theta, phi, grad, state_d, state_g):
+            g_theta, g_phi = grad(theta, phi)
+            theta_x = theta - self.opt_g.lr * g_theta                       # the bug: no decay here
+            phi_x = phi - self.opt_d.lr * self.opt_d._decayed(phi, g_phi)
+            g_theta, g_phi = grad(theta_x, phi_x)
+            return self.opt_g.step(theta, g_theta, state_g), self.opt_d.step(phi, g_phi, state_d)
+
+    case = next(c for c in OPTIMIZER_CASES if c.name.startswith("extragradient TTUR lr_d 0.08"))
+    good = _scheme_of(case)
+    assert _same_as_torch(case, good)
+    bad = NoDecayInGeneratorLookAhead(good.opt_d, good.opt_g, good.mode, good.order, good.n_critic, good.n_gen,
+                                      good.clip)
+    assert not _same_as_torch(case, bad)
+
+
+def test_check_rows_cover_every_loss_and_regulariser():
+    from diracgan.games import GAMES, REGULARISERS
+    from diracgan.torchgan.checks import CHECK_GAMES, NOISE_GAMES
+
+    names = set(CHECK_GAMES) | set(NOISE_GAMES)
+    assert set(GAMES) <= names
+    assert {r for n in names for r in n.split("+")[1:]} == set(REGULARISERS)
+    optimizer_losses = {c.loss.split("+")[0] for c in OPTIMIZER_CASES}
+    assert set(GAMES) <= optimizer_losses
+    assert any(c.kwargs.get("momentum", 0) < 0 for c in OPTIMIZER_CASES)
+    for name in ("sgd", "adam", "rmsprop", "optimistic", "extragradient"):
+        assert any(c.kwargs.get("optimizer") == name and c.kwargs.get("weight_decay") for c in OPTIMIZER_CASES), name

@@ -39,6 +39,7 @@ __all__ = [
     "gaussian_mean",
     "numeric_expr",
     "switching_functions",
+    "branch",
     "gaussian_expectation",
     "expand_gaussian_means",
     "Scope",
@@ -452,6 +453,43 @@ def switching_functions(exprs) -> tuple[sp.Expr, ...]:
                 if not c.is_number and not any(sp.simplify(c - f) == 0 or sp.simplify(c + f) == 0 for f in found):
                     found.append(c)
     return tuple(found)
+
+
+_SWITCH_TYPES = (sp.Heaviside, sp.sign, sp.Abs, sp.Max, sp.Min)
+
+
+def branch(expr: sp.Expr, switch: sp.Expr, side: int) -> sp.Expr:
+    """``expr`` on one side of the switching surface ``switch`` = 0 (side +1: switch > 0,
+    −1: switch < 0): every Heaviside, sign, Abs, and two-argument Max/Min whose argument
+    (difference) is ±``switch`` takes that side's smooth branch.  These are the two fields
+    f₊ and f₋ of a Filippov system."""
+    def orientation(x):
+        if sp.simplify(x - switch) == 0:
+            return 1
+        if sp.simplify(x + switch) == 0:
+            return -1
+        return 0
+
+    def rep(node):
+        if isinstance(node, (sp.Max, sp.Min)):
+            if len(node.args) != 2:
+                return node
+            m = orientation(node.args[0] - node.args[1])
+            if not m:
+                return node
+            first_larger = m * side > 0
+            return node.args[0] if first_larger == isinstance(node, sp.Max) else node.args[1]
+        m = orientation(node.args[0])
+        if not m:
+            return node
+        sg = m * side
+        if isinstance(node, sp.Heaviside):
+            return sp.S.One if sg > 0 else sp.S.Zero
+        if isinstance(node, sp.sign):
+            return sp.S(sg)
+        return sg * node.args[0]   # Abs
+
+    return sp.sympify(expr).replace(lambda e: isinstance(e, _SWITCH_TYPES), rep)
 
 
 def numeric_expr(expr: sp.Expr) -> sp.Expr:

@@ -222,15 +222,32 @@ def _banded_block_diag(blocks: np.ndarray) -> np.ndarray:
     return packed
 
 
+class _Piecewise:
+    """The switching functions and Filippov fields of a game's non-smooth field, on stacked states."""
+
+    def __init__(self, vf, params):
+        self.vf, self.params = vf, params
+
+    def switch(self, z):
+        return self.vf.rhs_switches(z, self.params)
+
+    def filippov(self, z, j):
+        return self.vf.filippov(z, self.params, j)
+
+
 class _Engine:
     """State of one batch integration (see :func:`solve_batch`); groups of runs are
     integrated jointly and split or shrunk as runs stop or misbehave."""
 
     def __init__(self, rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint,
-                 max_steps, switch=None):
+                 max_steps, piecewise=None):
         self.rhs, self.jac, self.cls = rhs, jac, cls
-        self.switch = switch                 # (k, n) → (k, K) switching functions, or None
+        # A non-smooth field: piecewise.switch(z) → (k, K) switching functions,
+        # piecewise.filippov(z, j) → (sliding field, σ₊, σ₋) on surface j.
+        self.piecewise = piecewise
+        self.switch = piecewise.switch if piecewise is not None else None
         self.switch_landings = 0
+        self.sliding = np.full(len(z0), -1)   # the surface a run slides on, or −1
         self.method = method_name
         self.implicit = method_name in ("Radau", "BDF", "LSODA")
         self.rtol, self.atol, self.bound, self.max_step = rtol, atol, bound, max_step
@@ -277,10 +294,16 @@ class _Engine:
         t_bound = self.t_max if t_bound is None else t_bound
         joint = k > 1
 
+        slide = self.sliding[idx].copy()
+        sliding_rows = [(j, np.flatnonzero(slide == j)) for j in np.unique(slide[slide >= 0])]
+
         def fun(t, y):
             self.nfev += 1
             with np.errstate(all="ignore"):
-                f = self.rhs(y.reshape(k, n))
+                z = y.reshape(k, n)
+                f = self.rhs(z)
+                for j, rows in sliding_rows:
+                    f[rows] = self.piecewise.filippov(z[rows], j)[0]
             if joint:
                 bad = ~np.isfinite(f).all(axis=1)
                 if bad.any():
@@ -341,6 +364,14 @@ class _Engine:
                     if solver.status == "failed":
                         if k > 1:  # isolate whoever forced the failure: each run alone
                             return [(idx[r:r + 1], t_old, None) for r in range(k)]
+                        surface = self.stalled_on_surface(idx[0], t_old)
+                        if surface is not None:
+                            # The step size collapsed against a switching surface (an implicit
+                            # method at a kink): land there, slide if both sides push in.
+                            self.land((idx[0], surface, "cross"))
+                            t_start, t_bound, h0, skip = t_old, self.t_max, None, (idx[0], surface)
+                            self.switch_landings += 1
+                            break
                         self.fail_single(idx[0], t_old, message)
                         return []
                     if self.switch is not None and redone < 60:
@@ -360,7 +391,8 @@ class _Engine:
                 else:
                     if t_bound < self.t_max:     # landed on a switching surface: go on past it
                         self.switch_landings += 1
-                        t_start, t_bound, h0, redone, skip = solver.t, self.t_max, None, 0, target
+                        self.land(target)
+                        t_start, t_bound, h0, redone, skip = solver.t, self.t_max, None, 0, target[:2]
                         continue
                     return []  # the group reached t_max
             except _NonFinite as exc:
@@ -370,36 +402,78 @@ class _Engine:
                 return split + [(np.delete(idx, exc.rows), t_here, getattr(solver, "h_abs", None))]
         return []
 
+    def stalled_on_surface(self, i, t):
+        """The switching surface run i sits on (|s_j| ≤ 1e-7·(1 + ‖z‖²)) when its solver failed at
+        t, if it is not already sliding there and has not stalled at this t before; else None."""
+        if self.switch is None or getattr(self, "_stalled", None) == (i, t):
+            return None
+        z = self.state_end[i]
+        with np.errstate(all="ignore"):
+            s = np.abs(np.asarray(self.switch(z[None]), dtype=float)[0])
+        if not len(s) or not np.isfinite(s).any():
+            return None
+        j = int(np.nanargmin(s))
+        if s[j] > 1e-7 * (1 + float(z @ z)) or self.sliding[i] == j:
+            return None
+        self._stalled = (i, t)
+        return j
+
+    def land(self, target) -> None:
+        """A run has reached surface j (``kind`` 'cross') or the end of its sliding there
+        ('exit').  On arrival it slides when both sides' fields point into the surface
+        (Filippov: σ₊ < 0 < σ₋); otherwise it crosses."""
+        i, j, kind = target
+        if kind == "exit":
+            self.sliding[i] = -1
+            return
+        with np.errstate(all="ignore"):
+            _, sig_plus, sig_minus = self.piecewise.filippov(self.state_end[i][None], j)
+        if sig_plus[0] < 0 < sig_minus[0]:
+            self.sliding[i] = j
+
     def first_crossing(self, idx, solver, t_old, skip=None):
-        """(t, (run, switch)) of the earliest time in (t_old, solver.t) at which a run's switching
-        function changes sign, located by Brent's method on the step's dense output; None if
-        none does.  ``skip`` is the (run, switch) the segment started on (it just landed on that
-        surface, so its sign there is rounding noise)."""
+        """(t, (run, surface, kind)) of the earliest event in (t_old, solver.t): a run's
+        switching function changes sign ('cross'), or a sliding run's σ₊ or σ₋ changes sign so
+        that it leaves its surface ('exit').  Located by Brent's method on the step's dense
+        output; None if there is none.  ``skip`` = (run, surface) the segment started on (it has
+        just landed there, so its sign is rounding noise)."""
         k, n = len(idx), self.n
         t_new = solver.t
+        z_old, z_new = self.state_end[idx], solver.y.reshape(k, n)
+        slide = self.sliding[idx]
         with np.errstate(all="ignore"):
-            s_old = np.asarray(self.switch(self.state_end[idx]), dtype=float)
-            s_new = np.asarray(self.switch(solver.y.reshape(k, n)), dtype=float)
-        crossed = np.argwhere((s_old * s_new < 0) & np.isfinite(s_old) & np.isfinite(s_new))
-        if not len(crossed):
+            s_old = np.asarray(self.switch(z_old), dtype=float)
+            s_new = np.asarray(self.switch(z_new), dtype=float)
+        events = []   # (run row, surface, kind, g(z) → float)
+        for r, j in np.argwhere((s_old * s_new < 0) & np.isfinite(s_old) & np.isfinite(s_new)):
+            if slide[r] == j or (skip is not None and (idx[r], j) == skip):
+                continue
+            events.append((r, j, "cross", lambda z, j=j: float(np.asarray(self.switch(z[None]))[0, j])))
+        for r in np.flatnonzero(slide >= 0):
+            j = slide[r]
+            with np.errstate(all="ignore"):
+                _, p_old, m_old = self.piecewise.filippov(z_old[r][None], j)
+                _, p_new, m_new = self.piecewise.filippov(z_new[r][None], j)
+            for which, (a, b) in enumerate(((p_old[0], p_new[0]), (m_old[0], m_new[0]))):
+                if a * b < 0:
+                    events.append((r, j, "exit", lambda z, j=j, w=which + 1: float(self.piecewise.filippov(z[None], j)[w][0])))
+        if not events:
             return None
         sol = solver.dense_output()
         tol = 1e-13 * max(1.0, abs(t_new))
         best = None
-        for r, j in crossed:
-            if skip is not None and (idx[r], j) == skip:
-                continue
+        for r, j, kind, g_of in events:
             sl = slice(r * n, (r + 1) * n)
 
-            def g(t, sl=sl, j=j):
+            def g(t, sl=sl, g_of=g_of):
                 with np.errstate(all="ignore"):
-                    return float(np.asarray(self.switch(sol(t)[sl][None]))[0, j])
+                    return g_of(sol(t)[sl])
 
-            if g(t_old) * g(t_new) >= 0:
+            if not g(t_old) * g(t_new) < 0:
                 continue
             t_c = scipy.optimize.brentq(g, t_old, t_new, xtol=tol)
             if t_new - t_c > 10 * tol and (best is None or t_c < best[0]):
-                best = (t_c, (idx[r], j))
+                best = (t_c, (idx[r], j, kind))
         return best
 
     def after_step(self, idx, solver, t_old) -> np.ndarray:
@@ -474,7 +548,7 @@ def solve_batch(
     max_step: float = np.inf,
     singular_hint: str = "",
     max_steps: int = 500_000,
-    switch: Callable[[np.ndarray], np.ndarray] | None = None,
+    piecewise=None,
 ) -> dict:
     """Integrate z' = rhs(z) for a batch of starts (see the module doc for the guarantees).
 
@@ -487,8 +561,11 @@ def solve_batch(
     singular_hint : appended to the message of runs stopped at a singular point.
     max_steps : solver steps a run may take before it is stopped as *failed* (a budget, so
         that a stiff or singular run, or an absurd horizon, cannot hang the caller).
-    switch : for a non-smooth field, its switching functions (k, n) → (k, K); steps end on
-        the surfaces where one changes sign instead of stepping over them.
+    piecewise : for a non-smooth field, an object with ``switch(z) → (k, K)`` (its switching
+        functions) and ``filippov(z, j) → (field, σ₊, σ₋)`` (see
+        :meth:`diracgan.derivation.numeric.VectorField.filippov`): steps end on the surfaces
+        instead of stepping over them, and a run whose field points into a surface from both
+        sides slides along it (Filippov's convention) until one side lets it go.
 
     Returns a dict with ``states`` (N, S, n), ``t_end``, ``state_end``, ``status``,
     ``messages``, ``nfev``, ``method`` (the fields of :class:`Trajectories`).
@@ -499,7 +576,7 @@ def solve_batch(
     if int(max_steps) != max_steps or max_steps < 1:
         raise InputError(f"max-steps must be a whole number ≥ 1, got {max_steps!r}")
     engine = _Engine(rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint,
-                     int(max_steps), switch)
+                     int(max_steps), piecewise)
     return engine.run()
 
 
@@ -568,7 +645,7 @@ def simulate(
         max_step=max_step,
         max_steps=max_steps,
         singular_hint=f"{game.name} is singular at {game.spec.singular}" if game.spec.singular else "",
-        switch=(lambda z: vf.rhs_switches(z, params)) if vf.switches else None,
+        piecewise=_Piecewise(vf, params) if vf.switches else None,
     )
     return Trajectories(
         game=game,

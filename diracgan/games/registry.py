@@ -40,9 +40,9 @@ LAM_GP = Param("lam", "λ", r"\lambda", 0.1, "gradient-penalty weight (seed: 0.1
 CENTRE = Param("c", "c", "c", 1.0, "gradient-penalty centre: penalise (‖∇D‖ − c)²")
 LAM_QP = Param("lam", "λ", r"\lambda", 1.0, "GAN-QP scale (seed: 1)", lower_open=True)
 CLIP = Param("clip", "c", "c", 0.01, "weight-clipping bound: φ_i ∈ [−c, c] (WGAN paper: 0.01)", lower_open=True)
-LABEL_A = Param("a", "a", "a", -1.0, "LSGAN label of fake samples for D (Mao et al. eq. 8: −1)", lower=-math.inf)
+LABEL_A = Param("a", "a", "a", -1.0, "LSGAN label of fake samples for D (Mao et al.: −1)", lower=-math.inf)
 LABEL_B = Param("b", "b", "b", 1.0, "LSGAN label of real samples for D (drops out: D(x_real) = 0)", lower=-math.inf)
-LABEL_C = Param("c", "c", "c", 0.0, "LSGAN target of fake samples for G (Mao et al. eq. 8: 0)", lower=-math.inf)
+LABEL_C = Param("c", "c", "c", 0.0, "LSGAN target of fake samples for G (Mao et al.: 0)", lower=-math.inf)
 
 
 # ---------------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ _GAMES: tuple[GameSpec, ...] = (
         "least-squares GAN (labels a, b, c)",
         _lsgan,
         params=(LABEL_A, LABEL_B, LABEL_C),
-        reference="Mao et al. 2017, eq. 2 (a = −1, b = 1, c = 0: eq. 8); J(0) eigenvalues ±√(ac): degenerate "
+        reference="Mao et al. 2017, §3.2 (their choices: a = −1, b = 1, c = 0, or a = 0, b = c = 1); J(0) eigenvalues ±√(ac): degenerate "
                   "(zero) when a = 0 or c = 0, as both of the paper's choices are; a centre for ac < 0, a saddle "
                   "for ac > 0; b drops out (D(x_real) = 0)",
     ),
@@ -173,20 +173,20 @@ _GAMES: tuple[GameSpec, ...] = (
         "hinge",
         "hinge loss",
         _hinge,
-        reference="Lim & Ye 2017; Miyato et al. 2018 (SN-GAN), eq. 16; non-smooth on θ·φ = −1, an exact "
+        reference="Lim & Ye 2017; Miyato et al. 2018 (SN-GAN); non-smooth on θ·φ = −1, an exact "
                   "rotation where θ·φ > −1",
     ),
     GameSpec(
         "rsgan",
         "relativistic standard GAN",
         _rsgan,
-        reference="Jolicoeur-Martineau 2018, eqs. 9–10; with D(x_real) = 0 its field is vanilla's",
+        reference="Jolicoeur-Martineau 2018 (RSGAN); with D(x_real) = 0 its field is vanilla's",
     ),
     GameSpec(
         "rasgan",
         "relativistic average standard GAN",
         _rasgan,
-        reference="Jolicoeur-Martineau 2018, eqs. 11–12 (RaSGAN); for point masses both losses are twice vanilla's",
+        reference="Jolicoeur-Martineau 2018 (RaSGAN); for point masses both losses are twice vanilla's",
     ),
     GameSpec(
         "wgan-clip",

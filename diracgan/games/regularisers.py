@@ -87,18 +87,19 @@ _REGULARISERS = (
     Regulariser("l2", "L2 weight decay on the discriminator", _on_d(_half_gamma_phi_sq), (GAMMA_L2,),
                 "Su 2019 (kexue.fm, GAN的第三个阶段: L2 on D)", "L_D += γ/2·‖φ‖²", "same as R1 and R2"),
     Regulariser("consensus", "consensus optimisation", _consensus, (GAMMA_CO,),
-                "Mescheder, Nowozin & Geiger 2017 (The Numerics of GANs), eq. 9",
+                "Mescheder, Nowozin & Geiger 2017 (The Numerics of GANs), §3",
                 "L_D += γ·½‖v‖², L_G += γ·½‖v‖², v = (∇_θ L_G, ∇_φ L_D)", "derived by the chain rule"),
     Regulariser("noise", "instance noise", _noise, (SIGMA,),
                 "Sønderby et al. 2017; Arjovsky & Bottou 2017; Mescheder et al. 2018, §3",
                 "L → E_ε L with x → x + ε, ε ~ N(0, σ²I) at real and fake samples",
                 "D(x + ε) = D(x) + φ·ε with φ·ε ~ N(0, σ²‖φ‖²): exact for polynomial losses, "
-                f"{40}-node Gauss–Hermite otherwise; qp's distance ‖x_fake − x_real‖ stays the clean one"),
+                "200-node Gauss–Hermite otherwise (relative error ≤ 1e-13 for σ‖φ‖ ≤ 2); qp's distance "
+                "‖x_fake − x_real‖ stays the clean one"),
     Regulariser("lp", "WGAN-LP (Lipschitz penalty)", _on_d(_lp), (LAM_LP,),
-                "Petzka, Fischer & Lukovnikov 2018, eq. 8", "L_D += λ·E[max(0, ‖∇_x D(x̂)‖ − 1)²]",
+                "Petzka, Fischer & Lukovnikov 2018 (WGAN-LP)", "L_D += λ·E[max(0, ‖∇_x D(x̂)‖ − 1)²]",
                 "= λ·max(0, ‖φ‖ − 1)²: not twice differentiable at ‖φ‖ = 1"),
     Regulariser("dragan", "DRAGAN penalty", _on_d(_dragan), (LAM_DRAGAN,),
-                "Kodali et al. 2017, eq. 3", "L_D += λ·E[(‖∇_x D(x_real + δ)‖ − 1)²]",
+                "Kodali et al. 2017 (DRAGAN)", "L_D += λ·E[(‖∇_x D(x_real + δ)‖ − 1)²]",
                 "= λ(‖φ‖ − 1)²: the gp1 penalty (WGAN-GP's), for a linear D"),
 )
 

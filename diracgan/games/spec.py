@@ -140,4 +140,5 @@ class Game:
 
 def describe_params(params: Iterable[Param]) -> str:
     """``'λ = 0.1 (--lam), c = 1 (--c)'``: parameters with defaults, for listings."""
-    return ", ".join(f"{p.symbol} = {p.default:g} (--{p.name})" for p in params) or "none"
+    flag = {"lam": "--lam", "c": "--c", "clip": "--clip"}
+    return ", ".join(f"{p.symbol} = {p.default:g} ({flag.get(p.name, f'--param {p.name}=…')})" for p in params) or "none"
