@@ -12,7 +12,7 @@ import sympy as sp
 import closed_forms
 from conftest import ALL_GAMES, random_params, random_states
 from diracgan.derivation.numeric import VectorField, jacobian, vector_field, velocity
-from diracgan.games import GAMES, REGULARISERS, compose, make_game
+from diracgan.games import GAMES, compose, make_game
 from diracgan.derivation.symbolic import INVARIANTS, derive, explicit_field, sigmoid, softplus, to_latex, to_text
 
 
