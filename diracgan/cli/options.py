@@ -229,3 +229,16 @@ def _hyper(betas=None, eps=None, amsgrad=None, alpha=None, centered=None, moment
         b = starts.parse_vector(betas, "--betas", 2, expected="Adam takes")
         out["beta1"], out["beta2"] = float(b[0]), float(b[1])
     return {k: v for k, v in out.items() if v is not None}
+
+
+STYLE_OPTION = click.option(
+    "--style", type=click.Choice(["paper", "talk"]), default="paper", show_default=True,
+    help="Figure style: paper, or talk (larger fonts and thicker lines, for slides).")
+
+
+def require_torch() -> None:
+    """Raise a one-line :class:`InputError` naming the install command when torch is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        raise InputError('this command needs PyTorch, which is not installed: pip install "diracgan[torch]"')
