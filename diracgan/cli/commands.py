@@ -30,6 +30,7 @@ from .options import (
     _resolve_starts,
     _start_options,
     _vec,
+    cli_message,
     require_torch,
 )
 
@@ -58,7 +59,7 @@ class DiracganGroup(click.Group):
             click.echo(f"Error: {exc.format_message()}{hint}", err=True)
             code = 2
         except InputError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {cli_message(str(exc))}", err=True)
             code = 2
         except click.ClickException as exc:
             click.echo(f"Error: {exc.format_message()}", err=True)

@@ -70,17 +70,17 @@ class Scheme:
             raise InputError(f"unknown mode {self.mode!r}; choose one of: {', '.join(MODES)}")
         if self.order not in ORDERS:
             raise InputError(f"unknown order {self.order!r}; choose one of: {', '.join(ORDERS)}")
-        for name, n in (("n-critic", self.n_critic), ("n-gen", self.n_gen)):
+        for name, n in (("n_critic", self.n_critic), ("n_gen", self.n_gen)):
             if int(n) != n or n < 1:
                 raise InputError(f"{name} must be a whole number ≥ 1, got {n!r}")
         if self.mode == "simultaneous" and (self.n_critic != 1 or self.n_gen != 1):
-            raise InputError("--n-critic/--n-gen > 1 need --mode alternating (simultaneous steps update both "
+            raise InputError("n_critic/n_gen > 1 need mode='alternating' (simultaneous steps update both "
                              "players once)")
         extra = isinstance(self.opt_d, Extragradient), isinstance(self.opt_g, Extragradient)
         if any(extra) and not all(extra):
             raise InputError("extragradient must be used by both players")
         if all(extra) and self.mode != "simultaneous":
-            raise InputError("extragradient is a simultaneous scheme; use --mode simultaneous")
+            raise InputError("extragradient is a simultaneous scheme; use mode='simultaneous'")
 
     @property
     def extragradient(self) -> bool:
@@ -209,6 +209,56 @@ class TrainingRun:
         tail = self.steps >= (1 - last_fraction) * self.steps[-1]
         with np.errstate(all="ignore"):
             return np.nanmean(self.distance()[:, tail], axis=1) / np.nanmean(self.distance(True)[:, tail], axis=1)
+
+    # -- display and conversion (notebooks, pandas, xarray) ------------------------------------
+
+    def __repr__(self) -> str:
+        return (f"<TrainingRun {self.game.label()}, d = {self.dim}: {self.scheme.describe()}, "
+                f"{int(self.steps[-1])} steps, {self.summary()}>")
+
+    def _repr_html_(self) -> str:
+        from .display import html_table
+
+        dist = self.distance()
+        final = [dist[i, self.valid(i)][-1] for i in range(self.n_runs)]
+        rows = [("game", self.game.label()), ("d", self.dim), ("scheme", self.scheme.describe()),
+                ("steps", int(self.steps[-1])), ("runs", self.summary()),
+                ("distance to θ = φ = 0", f"start {np.median(dist[:, 0]):.4g}, end {np.median(final):.4g}")]
+        gain = self.ema_gain()
+        if gain is not None:
+            rows.append(("EMA gain (iterate / EMA distance, last quarter)", f"{np.nanmedian(gain):.3g}×"))
+        return html_table("TrainingRun", rows)
+
+    def to_dataframe(self):
+        """The recorded iterates as a pandas DataFrame in long format.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (run, step): ``run``, ``step``, ``theta_i``, ``phi_i`` and, with an EMA,
+            ``ema_theta_i``, ``ema_phi_i``; ``status``.
+        """
+        from .display import array_frame
+
+        return array_frame("step", self.steps, self._arrays(), {"status": self._status_names()},
+                           "TrainingRun.to_dataframe()")
+
+    def to_xarray(self):
+        """The recorded iterates as an ``xarray.Dataset`` with dimensions (run, step, coordinate)."""
+        from .display import array_dataset
+
+        return array_dataset("step", self.steps, self._arrays(),
+                             {"status": self._status_names(), "stop_step": self.stop_step},
+                             {"game": self.game.label(), "scheme": self.scheme.describe()}, "TrainingRun.to_xarray()")
+
+    def _arrays(self) -> dict:
+        arrays = {"theta": self.theta, "phi": self.phi}
+        if self.ema is not None:
+            arrays.update(ema_theta=self.ema_theta, ema_phi=self.ema_phi)
+        return arrays
+
+    def _status_names(self) -> list[str]:
+        return [TrainStatus.NAMES[int(s)] for s in self.status]
 
 
 def train(

@@ -96,6 +96,21 @@ _SAVE_METADATA = {
 }
 
 
+class DiracFigure(Figure):
+    """A matplotlib Figure that Jupyter displays inline without importing pyplot (``_repr_png_``).
+
+    Everything else is matplotlib's :class:`~matplotlib.figure.Figure`; save it with
+    :func:`save_figure` (byte-reproducible) or ``fig.savefig``.
+    """
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=90, metadata={"Software": None})
+        return buf.getvalue()
+
+
 def _rc(style: str) -> dict:
     try:
         return STYLES[style]
@@ -105,7 +120,7 @@ def _rc(style: str) -> dict:
 
 def _figure(style: str, width: float, height: float) -> Figure:
     f = _SIZE[style] if style in _SIZE else 1.0
-    return Figure(figsize=(width * f, height * f), layout="constrained")
+    return DiracFigure(figsize=(width * f, height * f), layout="constrained")
 
 
 def _w(x: float) -> float:
