@@ -213,3 +213,17 @@ def test_version_has_one_source():
     assert 'dynamic = ["version"]' in (root / "pyproject.toml").read_text()
     assert re.search(r"^version: (.+)$", (root / "CITATION.cff").read_text(), re.M).group(1) == dg.__version__
     assert "MIT License" in (root / "LICENSE").read_text()
+
+
+@pytest.mark.parametrize("name", ["train", "analyse", "numeric_verdict", "eigenvalue_sweep", "phase_figure"])
+def test_public_api_has_numpydoc_with_examples_that_run(name):
+    import doctest
+
+    fn = getattr(dg, name)
+    doc = fn.__doc__
+    assert "Parameters\n    ----------" in doc and "Returns\n    -------" in doc and "Examples\n    --------" in doc
+    tests = doctest.DocTestFinder().find(fn, name, globs={})
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for t in tests:
+        runner.run(t)
+    assert runner.failures == 0 and runner.tries >= 1

@@ -280,7 +280,27 @@ def _culprits(der, values: dict) -> tuple[tuple[str, str, str], ...]:
 
 
 def analyse(game: Game, dim: int = 2) -> EquilibriumAnalysis:
-    """The linear analysis of ``game`` at θ = φ = 0 in dimension ``dim`` (see module doc)."""
+    """The linear analysis of ``game`` at the equilibrium θ = φ = 0 (see module doc).
+
+    Parameters
+    ----------
+    game : Game
+        From :func:`diracgan.make_game`.
+    dim : int
+        Dimension d of θ and φ (each eigenvalue of M appears d times in J(0)).
+
+    Returns
+    -------
+    EquilibriumAnalysis
+        ``verdict`` (asymptotically stable, centre, marginal, unstable, not differentiable),
+        ``eigenvalues`` (exact and numeric), ``m_symbolic`` (J(0) = M ⊗ I_d), ``rate``.
+
+    Examples
+    --------
+    >>> from diracgan import analyse, make_game
+    >>> analyse(make_game("vanilla")).verdict
+    'centre'
+    """
     if int(dim) != dim or dim < 1:
         raise InputError(f"dim must be a whole number ≥ 1, got {dim!r}")
     return _analyse(game, int(dim))

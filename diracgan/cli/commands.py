@@ -511,7 +511,8 @@ def figures(only, check_only, folder, list_only, style, progress):
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="GIF file  [default: anim-<loss>-<params>-d<dim>.gif]")
 @STYLE_OPTION
-def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out, style):
+@click.option("--progress/--no-progress", default=None, help="Progress bar  [default: only on a terminal]")
+def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out, style, progress):
     """Animate a trajectory: the θ-plane (or (θ, φ) plane with the field for d = 1) beside
     ‖θ‖ and ‖φ‖, as a GIF (matplotlib's PillowWriter, no external program)."""
     from ..io import check_output
@@ -533,7 +534,7 @@ def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out, style):
         raise InputError(f"nothing to animate: {run.messages[0]}")
     if run.status[0] != 0:
         click.echo(f"note: {run.messages[0]}", err=True)
-    animate_phase(run, out, frames=frames, fps=fps, style=style)
+    animate_phase(run, out, frames=frames, fps=fps, style=style, progress=progress)
     click.echo(f"{game.label()}, d = {d}, {where}: wrote {out} ({frames} frames at {fps} fps)", err=True)
 
 
@@ -543,7 +544,8 @@ def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out, style):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable rows.")
 @click.option("--quick", is_flag=True, help="Fewer points and shorter runs (the optimizer comparisons stay full).")
 @click.option("--detail", is_flag=True, help="Each row's detail under it.")
-def check(losses, as_json, quick, detail):
+@click.option("--progress/--no-progress", default=None, help="Progress bar  [default: only on a terminal]")
+def check(losses, as_json, quick, detail, progress):
     """Cross-check everything against a small torch GAN trained with torch.optim.
 
     1. autograd gradients of the torch losses = the symbolic field; 2. every numpy optimizer
@@ -554,7 +556,7 @@ def check(losses, as_json, quick, detail):
     from ..torchgan.checks import checks_json, checks_table, run_checks
 
     t0 = time.perf_counter()
-    results = run_checks(list(losses) or None, quick=quick)
+    results = run_checks(list(losses) or None, quick=quick, progress=progress)
     if as_json:
         import json
 

@@ -342,7 +342,8 @@ def manifest(folder: Path) -> dict:
                       if (Path(folder) / e.filename).exists()}}
 
 
-def render_all(folder: Path, only: list[str] | None = None, progress: bool = True, style: str = "paper") -> list[Path]:
+def render_all(folder: Path, only: list[str] | None = None, progress: bool | None = None,
+               style: str = "paper") -> list[Path]:
     """Render the catalogue (or ``only`` these entries) into ``folder`` and update the manifest
     (the manifest only for the ``paper`` style, which is what ``figures/`` holds)."""
     from tqdm.auto import tqdm
@@ -351,7 +352,7 @@ def render_all(folder: Path, only: list[str] | None = None, progress: bool = Tru
     folder.mkdir(parents=True, exist_ok=True)
     entries = [get_entry(n) for n in only] if only else list(CATALOGUE)
     out = []
-    bar = tqdm(entries, desc="figures", unit="fig", disable=not progress, leave=False)
+    bar = tqdm(entries, desc="figures", unit="fig", disable=None if progress is None else not progress, leave=False)
     for entry in bar:
         bar.set_postfix_str(entry.name)
         out.append(render(entry, folder, style=style))
@@ -361,7 +362,7 @@ def render_all(folder: Path, only: list[str] | None = None, progress: bool = Tru
     return out
 
 
-def check(folder: Path, only: list[str] | None = None, progress: bool = True) -> list[tuple[str, str]]:
+def check(folder: Path, only: list[str] | None = None, progress: bool | None = None) -> list[tuple[str, str]]:
     """Render into a temporary folder and compare with ``folder``: (filename, 'ok' | 'differs' |
     'missing') per entry."""
     from tqdm.auto import tqdm
@@ -370,7 +371,8 @@ def check(folder: Path, only: list[str] | None = None, progress: bool = True) ->
     entries = [get_entry(n) for n in only] if only else list(CATALOGUE)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for entry in tqdm(entries, desc="checking", unit="fig", disable=not progress, leave=False):
+        for entry in tqdm(entries, desc="checking", unit="fig", disable=None if progress is None else not progress,
+                          leave=False):
             fresh = render(entry, Path(tmp))
             committed = folder / entry.filename
             if not committed.exists():

@@ -919,7 +919,8 @@ def plot_discrete_vs_flow(ax, ode: Trajectories, runs: dict):
 
 
 def animate_phase(traj: Trajectories, path, *, frames: int = 80, fps: int = 20, trail: bool = True,
-                  title: str | None = None, style: str = "paper", dpi: int = 110) -> Path:
+                  title: str | None = None, style: str = "paper", dpi: int = 110,
+                  progress: bool | None = False) -> Path:
     """Write a GIF of run 0 moving in its plane, with the distance panel filling in.
 
     Parameters
@@ -936,6 +937,8 @@ def animate_phase(traj: Trajectories, path, *, frames: int = 80, fps: int = 20, 
     style : {"paper", "talk"}
     dpi : int
         Resolution (the default 110 gives about 1000 × 480 pixels, large enough for a projector).
+    progress : bool or None
+        A tqdm.auto bar over the frames: False none, True always, None on a terminal.
 
     Returns
     -------
@@ -1013,7 +1016,10 @@ def animate_phase(traj: Trajectories, path, *, frames: int = 80, fps: int = 20, 
         canvas.draw()
         background = canvas.copy_from_bbox(fig.bbox)
         images = []
-        for k in range(len(idx)):
+        from tqdm.auto import tqdm
+
+        for k in tqdm(range(len(idx)), desc="frames", unit="frame", leave=False,
+                      disable=None if progress is None else not progress):
             draw(k)
             canvas.restore_region(background)
             for artist in moving:
