@@ -113,7 +113,7 @@ def _distances(style="paper") -> Figure:
         ax_lin.set_xlim(0, 135)
         ax_lin.set_title("the four that keep orbiting (linear scale, end values)")
         plotting.figure_legend(fig, ncols=6)
-        fig.suptitle("Distance to the equilibrium from θ = (0.2, 0.1), φ = (0.1, 0.2), d = 2: "
+        fig.suptitle("Distance to the equilibrium from θ = (0.2, 0.1), φ = (0.1, 0.2), d = 2:\n"
                      "gp0 falls like e^(−0.1 t), gp1 settles at ‖θ‖ = 1, the rest orbit")
     return fig
 
