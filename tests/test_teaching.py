@@ -215,7 +215,8 @@ def test_version_has_one_source():
     assert "MIT License" in (root / "LICENSE").read_text()
 
 
-@pytest.mark.parametrize("name", ["train", "analyse", "numeric_verdict", "eigenvalue_sweep", "phase_figure"])
+@pytest.mark.parametrize("name", ["make_game", "simulate", "train", "analyse", "numeric_verdict", "eigenvalue_sweep",
+                                  "phase_figure"])
 def test_public_api_has_numpydoc_with_examples_that_run(name):
     import doctest
 

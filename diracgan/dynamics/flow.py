@@ -523,6 +523,14 @@ def simulate(
     bound : a run stops as diverged when ‖(θ, φ)‖ reaches it.
     max_steps : the solver-step budget per run (a run over it stops as *failed*).
 
+    Returns
+    -------
+    Trajectories
+        ``t``, ``theta``, ``phi`` (N, S, d), ``status`` per run; ``to_dataframe()``,
+        ``to_xarray()``; draw with :func:`diracgan.phase_figure`.
+
+    Examples
+    --------
     >>> from diracgan import make_game, simulate
     >>> run = simulate(make_game("gp0"), [0.2, 0.1], [0.1, 0.2], t_max=40)
     >>> bool(run.ok[0]), run.states.shape

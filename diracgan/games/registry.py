@@ -160,6 +160,22 @@ def get_spec(name: str) -> GameSpec:
 def make_game(name: str | GameSpec, **params: float) -> Game:
     """A :class:`Game` from a registered name (or a spec) and parameter values.
 
+    Parameters
+    ----------
+    name : str or GameSpec
+        A name of :data:`diracgan.GAMES` (``"vanilla"``, ``"gp0"``, …) or your own spec.
+    **params : float
+        Parameter values by name (e.g. ``lam=0.1``); None or missing takes the default.
+
+    Returns
+    -------
+    Game
+        The spec with validated values; an unknown or invalid parameter raises
+        :class:`~diracgan.InputError` naming it.
+
+    Examples
+    --------
+    >>> from diracgan import make_game
     >>> make_game("gp1", lam=0.2).params
     {'lam': 0.2}
     """
