@@ -28,7 +28,9 @@ def test_train_csv_columns_and_first_rows(tmp_path):
     s = 1 / (1 + np.exp(-0.04))
     want = [0.2 + 0.1 * (1 - s) * 0.1, 0.1 + 0.1 * (1 - s) * 0.2, 0.1 - 0.1 * s * 0.2, 0.2 - 0.1 * s * 0.1]
     np.testing.assert_allclose([float(x) for x in rows[2][1:5]], want, rtol=1e-15)
-    assert "spectral radius ρ = 1.00125" in r.stderr and "farther from the equilibrium than its EMA" in r.stderr
+    # Results on stdout, like every other command; file notes on stderr.
+    assert "spectral radius ρ = 1.00125" in r.stdout and "farther from the equilibrium than its EMA" in r.stdout
+    assert "wrote" in r.stderr and "wrote" not in r.stdout
 
 
 def test_train_issue_examples(tmp_path):
@@ -120,4 +122,4 @@ def test_train_with_an_absurd_lr_keeps_what_was_computed(tmp_path):
     out = tmp_path / "big.csv"
     r = run(["train", "--loss", "gp0", "--lr", "1e300", "--steps", "5", "--out", out])
     assert r.exit_code == 0, r.output
-    assert "diverged" in r.stderr and "not finite" in r.stderr and out.exists()
+    assert "diverged" in r.stdout and "not finite" in r.stdout and out.exists()

@@ -300,7 +300,7 @@ def test_check_command_exit_codes(monkeypatch):
     assert rows and all(row["passed"] for row in rows) and {row["check"] for row in rows} == {
         "gradients", "optimizers", "ode", "verdict"}
     bad = tc.CheckResult("gradients", "gp0", "forced failure", 1.0, 1e-12, False, "test")
-    monkeypatch.setattr(tc, "run_checks", lambda losses=None, quick=False: [bad])
+    monkeypatch.setattr(tc, "run_checks", lambda losses=None, quick=False, progress=None: [bad])
     r = CliRunner().invoke(cli, ["check"], prog_name="diracgan")
     assert r.exit_code == 1 and "FAIL" in r.stdout and "1 failed" in r.stdout
 

@@ -151,7 +151,7 @@ def test_extragradient_by_hand():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(mode="simultaneous", n_critic=5), "need --mode alternating"),
+    (dict(mode="simultaneous", n_critic=5), "need mode=.alternating."),
     (dict(optimizer="extragradient", mode="alternating"), "simultaneous scheme"),
     (dict(steps=0), "steps must be"),
     (dict(ema=1.0), "EMA decay"),

@@ -100,6 +100,23 @@ class EquilibriumAnalysis:
         """Exponential rate −max Re μ of an asymptotically stable equilibrium."""
         return -self.max_re if self.verdict == "asymptotically stable" else None
 
+    def __repr__(self) -> str:
+        eig = ", ".join(f"{complex_text(e.re, e.im)} ×{e.multiplicity}" for e in self.eigenvalues)
+        return f"<EquilibriumAnalysis {self.game.label()}, d = {self.dim}: {self.verdict}" + (
+            f"; eigenvalues {eig}>" if eig else ">")
+
+    def _repr_html_(self) -> str:
+        from ..dynamics.display import html_table
+
+        rows = [("game", self.game.label()), ("d", self.dim), ("linear verdict", self.verdict_text())]
+        if self.m_symbolic is not None:
+            rows.append(("J(0) = M ⊗ I_d, M", str(self.m_symbolic.tolist())))
+        for e in self.eigenvalues:
+            rows.append(("eigenvalue μ", f"{e.exact} = {complex_text(e.re, e.im)}  (×{e.multiplicity})"))
+        if not self.differentiable:
+            rows.append(("not differentiable", self.differentiability_text()))
+        return html_table("EquilibriumAnalysis", rows)
+
     def verdict_text(self) -> str:
         if self.verdict == "asymptotically stable":
             return (f"asymptotically stable: every eigenvalue has Re μ ≤ {self.max_re:.6g} < 0, "
@@ -311,7 +328,27 @@ def _culprits(der, values: dict) -> tuple[tuple[str, str, str], ...]:
 
 
 def analyse(game: Game, dim: int = 2) -> EquilibriumAnalysis:
-    """The linear analysis of ``game`` at θ = φ = 0 in dimension ``dim`` (see module doc)."""
+    """The linear analysis of ``game`` at the equilibrium θ = φ = 0 (see module doc).
+
+    Parameters
+    ----------
+    game : Game
+        From :func:`diracgan.make_game`.
+    dim : int
+        Dimension d of θ and φ (each eigenvalue of M appears d times in J(0)).
+
+    Returns
+    -------
+    EquilibriumAnalysis
+        ``verdict`` (asymptotically stable, centre, marginal, unstable, not differentiable),
+        ``eigenvalues`` (exact and numeric), ``m_symbolic`` (J(0) = M ⊗ I_d), ``rate``.
+
+    Examples
+    --------
+    >>> from diracgan import analyse, make_game
+    >>> analyse(make_game("vanilla")).verdict
+    'centre'
+    """
     if int(dim) != dim or dim < 1:
         raise InputError(f"dim must be a whole number ≥ 1, got {dim!r}")
     return _analyse(game, int(dim))

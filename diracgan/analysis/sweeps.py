@@ -47,8 +47,32 @@ class SweepResult:
 
 
 def eigenvalue_sweep(game: Game, name: str, values) -> SweepResult:
-    """Eigenvalues of the equilibrium's M as parameter ``name`` runs over ``values`` (one
-    batched evaluation; see :func:`equilibrium_matrices`)."""
+    """Eigenvalues of the equilibrium's M as parameter ``name`` runs over ``values``.
+
+    One batched evaluation (see :func:`equilibrium_matrices`).
+
+    Parameters
+    ----------
+    game : Game
+        The game; its other parameters stay at their values.
+    name : str
+        The parameter to sweep, as :func:`diracgan.make_game` spells it (e.g. ``"lam"``).
+    values : array_like
+        Its values, (K,).
+
+    Returns
+    -------
+    SweepResult
+        ``eigenvalues`` (K, 2), ``max_re`` (K,), ``valid``, ``crossings()``; draw it with
+        :func:`diracgan.sweep_figure`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diracgan import eigenvalue_sweep, make_game
+    >>> eigenvalue_sweep(make_game("gp0"), "lam", np.linspace(0, 3, 61)).eigenvalues.shape
+    (61, 2)
+    """
     spec = game.spec
     if name not in spec.param_names:
         have = ", ".join(spec.param_names) or "none"

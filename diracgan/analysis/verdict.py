@@ -100,12 +100,38 @@ def _sign_changes(x: np.ndarray) -> int:
 def numeric_verdict(game: Game, theta0=None, phi0=None, *, dim: int | None = None, horizon: float | None = None,
                     linear: EquilibriumAnalysis | None = None, rtol: float = 1e-8, atol: float | None = None,
                     samples: int = 4001, max_steps: int | None = None) -> NumericVerdict:
-    """Integrate from (θ₀, φ₀) (default: the seed's start) to ``horizon`` and classify.
+    """Integrate from (θ₀, φ₀) to ``horizon`` and classify the trajectory's fate.
 
-    ``linear`` (optional) supplies the predicted rate and decides the kind of convergence for
-    differentiable games: convergence can only be exponential at an asymptotically stable
-    equilibrium and only algebraic at a centre.  ``atol`` defaults to 1e-12·‖z₀‖, so tiny
-    starts are integrated as accurately as large ones.
+    Parameters
+    ----------
+    game : Game
+    theta0, phi0 : array_like, optional
+        The start (default: Su's start θ = (0.2, 0.1), φ = (0.1, 0.2), padded to ``dim``).
+    dim : int, optional
+        Dimension d (default: from the start, else 2).
+    horizon : float, optional
+        End time (default 200).
+    linear : EquilibriumAnalysis, optional
+        From :func:`diracgan.analyse`: supplies the predicted rate and decides the kind of
+        convergence for differentiable games (only exponential at an asymptotically stable
+        equilibrium, only algebraic at a centre).
+    rtol, atol : float
+        Tolerances; ``atol`` defaults to 1e-12·‖z₀‖, so tiny starts are integrated as
+        accurately as large ones.
+    samples, max_steps : int
+        Output samples and solver step budget.
+
+    Returns
+    -------
+    NumericVerdict
+        ``verdict`` (converges, oscillates, diverges, stalls, undetermined), ``message``,
+        ``rate`` / ``power``, ``cycle_radius``, ``final_distance``.
+
+    Examples
+    --------
+    >>> from diracgan import make_game, numeric_verdict
+    >>> numeric_verdict(make_game("gp0"), dim=2).verdict
+    'converges'
     """
     horizon = THRESHOLDS["horizon"] if horizon is None else float(horizon)
     if not (math.isfinite(horizon) and horizon > 0):

@@ -19,6 +19,7 @@ from .options import (
     LOSS_CHOICE,
     POSITIVE,
     RANGE,
+    STYLE_OPTION,
     SWEEP,
     FiniteFloat,
     _custom_options,
@@ -32,6 +33,8 @@ from .options import (
     _resolve_starts,
     _start_options,
     _vec,
+    cli_message,
+    require_torch,
 )
 
 # click ≥ 8.2 raises this (a UsageError) for a group called without arguments.
@@ -59,7 +62,7 @@ class DiracganGroup(click.Group):
             click.echo(f"Error: {exc.format_message()}{hint}", err=True)
             code = 2
         except InputError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {cli_message(str(exc))}", err=True)
             code = 2
         except click.ClickException as exc:
             click.echo(f"Error: {exc.format_message()}", err=True)
@@ -163,8 +166,9 @@ def simulate(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_ma
 @_integration_options
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="Figure file: .png, .pdf or .svg  [default: phase-<loss>-<params>-d<dim>.png]")
+@STYLE_OPTION
 def phase(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, method, rtol, atol, samples, dt,
-          bound, max_steps, out):
+          bound, max_steps, out, style):
     """Plot the trajectory: the θ-plane (d ≥ 2) or the (θ, φ) plane with its vector
     field (d = 1), beside ‖θ‖ and ‖φ‖ against time."""
     from ..io import FIGURE_FORMATS, check_output
@@ -181,7 +185,7 @@ def phase(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, 
     _report(traj, elapsed)
     from ..viz.plotting import phase_figure, save_figure
 
-    save_figure(phase_figure(traj), out)
+    save_figure(phase_figure(traj, style=style), out, style=style)
     click.echo(f"wrote {out}", err=True)
 
 
@@ -199,7 +203,8 @@ def phase(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, 
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="With --sweep: figure (.png/.pdf/.svg) or data (.csv/.json)  "
                    "[default: eig-<loss>-sweep-<NAME>.png]")
-def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, sweep, out):
+@STYLE_OPTION
+def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, sweep, out, style):
     """Equilibrium analysis: Jacobian at θ = φ = 0, exact and numeric eigenvalues (with
     their d-fold multiplicity), the linear verdict, and a numeric verdict by integration."""
     from ..io import FIGURE_FORMATS, check_output
@@ -218,7 +223,7 @@ def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, swee
                          f"(see `diracgan eig --loss gp0 --lam 0`)")
     d = dim or 2
     if sweep is not None:
-        _eig_sweep(game, d, sweep, out)
+        _eig_sweep(game, d, sweep, out, style)
         return
     from ..analysis.linear import analyse
     from ..analysis.verdict import numeric_verdict
@@ -244,7 +249,7 @@ def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, swee
         click.echo(analysis_text(analysis, verdict))
 
 
-def _eig_sweep(game, d, sweep, out):
+def _eig_sweep(game, d, sweep, out, style="paper"):
     from ..analysis.sweeps import eigenvalue_sweep
     from ..io import FIGURE_FORMATS, check_output, write_sweep
 
@@ -268,7 +273,7 @@ def _eig_sweep(game, d, sweep, out):
     else:
         from ..viz.plotting import save_figure, sweep_figure
 
-        save_figure(sweep_figure(result), out)
+        save_figure(sweep_figure(result, style=style), out, style=style)
     click.echo(f"wrote {out}", err=True)
 
 
@@ -288,14 +293,18 @@ def _eig_sweep(game, d, sweep, out):
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None, help="Iterates: .csv, .json or .npz.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
               help="Figure: θ-plane (raw, EMA, gradient flow) and distance to the equilibrium: .png/.pdf/.svg.")
+@STYLE_OPTION
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and no progress bar).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr  [default: only on a terminal, for long runs]")
 def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, optimizer, lr, lr_d, lr_g, betas, eps,
           amsgrad, alpha, centered, momentum, nesterov, dampening, weight_decay, mode, order, n_critic, n_gen, steps,
-          ema, record_every, bound, backend, out, plot):
+          ema, record_every, bound, backend, out, plot, style, quiet, progress):
     """Train with discrete steps: real optimizers, update schemes, n_critic, EMA.
 
-    Prints the run's outcome, the EMA's gain (how much closer to the equilibrium the EMA
-    sits than the iterate) and, for linear optimizers on differentiable games, the local
-    stability of the update map."""
+    Prints (on stdout) the run's outcome, the EMA's gain (how much closer to the equilibrium
+    the EMA sits than the iterate) and, for linear optimizers on differentiable games, the
+    local stability of the update map; notes about files go to stderr."""
     from ..io import DATA_FORMATS, FIGURE_FORMATS, check_output, write_training
 
     if out is not None:
@@ -304,6 +313,8 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
         check_output(plot, FIGURE_FORMATS)
     if ema is not None and not ema < 1:
         raise InputError(f"--ema must be in [0, 1), got {ema!r}")
+    if backend == "torch":
+        require_torch()
     game = _make_game(loss, lam, c, clip=clip)
     th, ph, d, where = _resolve_starts(dim, theta, phi, n_init, seed, box, starts_file)
     hyper = _hyper(betas, eps, amsgrad, alpha, centered, momentum, nesterov, dampening, weight_decay)
@@ -317,35 +328,40 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
     else:
         from ..dynamics.training import train as train_numpy
 
-        run = train_numpy(game, th, ph, **kwargs)
+        run = train_numpy(game, th, ph, progress=False if quiet else progress, **kwargs)
     elapsed = time.perf_counter() - t0
-    click.echo(f"{game.label()}, d = {d}, {where}", err=True)
-    click.echo(f"{run.scheme.describe()}, {steps} steps ({backend}): {run.summary()} ({elapsed:.2f} s)", err=True)
+
+    def say(text):
+        if not quiet:
+            click.echo(text)
+
+    say(f"{game.label()}, d = {d}, {where}")
+    say(f"{run.scheme.describe()}, {steps} steps ({backend}): {run.summary()} ({elapsed:.2f} s)")
     for i in range(min(run.n_runs, 5)):
         if run.status[i] != 0:
-            click.echo(f"  run {i}: {run.messages[i]}", err=True)
+            say(f"  run {i}: {run.messages[i]}")
     import numpy as np
 
     dist = run.distance()
     final = np.array([dist[i, run.valid(i)][-1] for i in range(run.n_runs)])
-    click.echo(f"distance to the equilibrium ‖(θ, φ)‖: start {np.median(dist[:, 0]):.4g}, end {np.median(final):.4g}"
-               + (" (medians)" if run.n_runs > 1 else ""), err=True)
+    say(f"distance to the equilibrium ‖(θ, φ)‖: start {np.median(dist[:, 0]):.4g}, end {np.median(final):.4g}"
+        + (" (medians)" if run.n_runs > 1 else ""))
     gain = run.ema_gain()
     if gain is not None:
-        click.echo(f"EMA (decay {ema:g}): over the last quarter of the steps the iterate is {np.nanmedian(gain):.3g}× "
-                   f"farther from the equilibrium than its EMA", err=True)
+        say(f"EMA (decay {ema:g}): over the last quarter of the steps the iterate is {np.nanmedian(gain):.3g}× "
+            f"farther from the equilibrium than its EMA")
     if run.scheme.opt_g.linear and run.scheme.opt_d.linear:
         from ..analysis.stability import discrete_stability
 
         try:
             st = discrete_stability(game, run.scheme, d)
-            click.echo(f"update map at the equilibrium: spectral radius ρ = {st.rho:.6g} ({st.verdict}); {st.lr_note}",
-                       err=True)
+            say(f"update map at the equilibrium: spectral radius ρ = {st.rho:.6g} ({st.verdict}); {st.lr_note}")
         except InputError as exc:
-            click.echo(f"update map at the equilibrium: {exc}", err=True)
+            say(f"update map at the equilibrium: {exc}")
     if out is not None:
         write_training(run, out)
-        click.echo(f"wrote {out}", err=True)
+        if not quiet:
+            click.echo(f"wrote {out}", err=True)
     if plot is not None:
         from ..viz.plotting import save_figure, training_figure
 
@@ -359,9 +375,17 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
             from ..dynamics.flow import simulate
 
             lr_time = float(cfg["lr_g"]) * steps
-            ode = simulate(game, th[:10], ph[:10], t_max=lr_time, samples=2001)
-        save_figure(training_figure(run, ode=ode), plot)
-        click.echo(f"wrote {plot}", err=True)
+            ode = simulate(game, th[:10], ph[:10], t_max=lr_time, samples=_flow_samples(lr_time, steps))
+        save_figure(training_figure(run, ode=ode, style=style), plot, style=style)
+        if not quiet:
+            click.echo(f"wrote {plot}", err=True)
+
+
+def _flow_samples(t_max: float, steps: int) -> int:
+    """Output times of the reference flow of `train --plot`: about 25 per unit of time (the
+    fastest orbit near the equilibrium, frequency 1/2, has period 4π), at least 2,001, at most
+    one per step plus 2,001 and 200,001 in all: smooth curves at any length, bounded memory."""
+    return int(min(max(2001, 25 * t_max + 1), steps + 2001, 200_001))
 
 
 @cli.command()
@@ -370,15 +394,16 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
 @click.option("--lam", type=RANGE, default=None, help="λ: a number or START:STOP:COUNT  [default: the game's]")
 @click.option("--c", "c", type=RANGE, default=None, help="gp: penalty centre: a number or START:STOP:COUNT.")
 @_optimizer_options_ranges
-@click.option("--dim", "-d", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Dimension (every eigenvalue of the update map is repeated d times).")
+@click.option("--dim", "-d", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Dimension d, as in the other commands (every eigenvalue of the update map is repeated d times).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (single configuration).")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="With ranges: figure (.png/.pdf/.svg) or data (.csv/.json/.npz)  "
                    "[default: stability-<loss>-<x>-<y>.png]")
+@STYLE_OPTION
 @_game_choice
 def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampening, weight_decay, mode, order,
-              n_critic, n_gen, dim, as_json, out):
+              n_critic, n_gen, dim, as_json, out, style):
     """Local stability of the discrete update map at the equilibrium.
 
     With single values: the map's matrix, eigenvalues, spectral radius ρ and the largest
@@ -433,7 +458,7 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
     else:
         from ..viz.plotting import save_figure, stability_figure
 
-        save_figure(stability_figure(smap), out)
+        save_figure(stability_figure(smap, style=style), out, style=style)
     click.echo(f"wrote {out}", err=True)
 
 
@@ -444,7 +469,10 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
 @click.option("--dir", "folder", type=click.Path(file_okay=False), default="figures", show_default=True,
               help="The figures folder.")
 @click.option("--list", "list_only", is_flag=True, help="List the catalogue and exit.")
-def figures(only, check_only, folder, list_only):
+@click.option("--style", type=click.Choice(["paper", "talk"]), default="paper", show_default=True,
+              help="talk: slide-ready (larger fonts, thicker lines); needs --dir other than figures/.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar  [default: only on a terminal]")
+def figures(only, check_only, folder, list_only, style, progress):
     """Regenerate every figure of the catalogue (byte-identical for the same library versions)."""
     import os
 
@@ -457,7 +485,7 @@ def figures(only, check_only, folder, list_only):
             click.echo(f"{e.name:<20} {e.filename:<24} {e.caption}")
         return
     if check_only:
-        results = check(folder, list(only) or None)
+        results = check(folder, list(only) or None, progress=progress)
         bad = [(f, s) for f, s in results if s != "ok"]
         for f, s in results:
             click.echo(f"{s:<8} {f}")
@@ -467,8 +495,11 @@ def figures(only, check_only, folder, list_only):
         raise InputError(f"--dir {folder!r} is not a folder")
     if not os.access(os.path.dirname(os.path.abspath(folder)) or ".", os.W_OK):
         raise InputError(f"cannot write into {folder!r}: permission denied")
+    if style != "paper" and os.path.abspath(folder) == os.path.abspath("figures"):
+        raise InputError("--style talk writes slide versions; give another folder with --dir (figures/ holds the "
+                         "committed paper style)")
     t0 = time.perf_counter()
-    paths = render_all(folder, list(only) or None)
+    paths = render_all(folder, list(only) or None, progress=progress, style=style)
     click.echo(f"rendered {len(paths)} figure(s) into {folder}/ in {time.perf_counter() - t0:.1f} s", err=True)
 
 
@@ -481,7 +512,9 @@ def figures(only, check_only, folder, list_only):
 @click.option("--fps", type=click.IntRange(min=1, max=100), default=18, show_default=True, help="Frames per second.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="GIF file  [default: anim-<loss>-<params>-d<dim>.gif]")
-def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out):
+@STYLE_OPTION
+@click.option("--progress/--no-progress", default=None, help="Progress bar  [default: only on a terminal]")
+def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out, style, progress):
     """Animate a trajectory: the θ-plane (or (θ, φ) plane with the field for d = 1) beside
     ‖θ‖ and ‖φ‖, as a GIF (matplotlib's PillowWriter, no external program)."""
     from ..io import check_output
@@ -503,7 +536,7 @@ def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out):
         raise InputError(f"nothing to animate: {run.messages[0]}")
     if run.status[0] != 0:
         click.echo(f"note: {run.messages[0]}", err=True)
-    animate_phase(run, out, frames=frames, fps=fps)
+    animate_phase(run, out, frames=frames, fps=fps, style=style, progress=progress)
     click.echo(f"{game.label()}, d = {d}, {where}: wrote {out} ({frames} frames at {fps} fps)", err=True)
 
 
@@ -515,18 +548,20 @@ def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable rows.")
 @click.option("--quick", is_flag=True, help="Fewer points and shorter runs (the optimizer comparisons stay full).")
 @click.option("--detail", is_flag=True, help="Each row's detail under it.")
-def check(losses, check_regs, as_json, quick, detail):
+@click.option("--progress/--no-progress", default=None, help="Progress bar  [default: only on a terminal]")
+def check(losses, check_regs, as_json, quick, detail, progress):
     """Cross-check everything against a small torch GAN trained with torch.optim.
 
     1. autograd gradients of the torch losses = the symbolic field; 2. every numpy optimizer
     and scheme = the torch.optim run, step by step, EMA included; 3. torch SGD with a small
     learning rate tracks the ODE, error ∝ lr; 4. gp0 converges, the others do not, and the EMA
     sits near the equilibrium.  Exit code 1 if any check fails."""
+    require_torch()
     from ..torchgan.checks import checks_json, checks_table, run_checks
 
     t0 = time.perf_counter()
     wanted = list(losses) + [f"+{r}" for r in check_regs]
-    results = run_checks(wanted or None, quick=quick)
+    results = run_checks(wanted or None, quick=quick, progress=progress)
     if as_json:
         import json
 

@@ -349,3 +349,32 @@ def _hyper(betas=None, eps=None, amsgrad=None, alpha=None, centered=None, moment
         b = starts.parse_vector(betas, "--betas", 2, expected="Adam takes")
         out["beta1"], out["beta2"] = float(b[0]), float(b[1])
     return {k: v for k, v in out.items() if v is not None}
+
+
+STYLE_OPTION = click.option(
+    "--style", type=click.Choice(["paper", "talk"]), default="paper", show_default=True,
+    help="Figure style: paper, or talk (larger fonts and thicker lines, for slides).")
+
+
+def require_torch() -> None:
+    """Raise a one-line :class:`InputError` naming the install command when torch is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        raise InputError('this command needs PyTorch, which is not installed: pip install "diracgan[torch]"')
+
+
+def cli_message(message: str) -> str:
+    """The library's errors name API arguments (``λ (lam) of gp0``, ``mode='alternating'``);
+    on the command line the same message names the options (``λ (--lam) of gp0``,
+    ``--mode alternating``)."""
+    import re
+
+    message = re.sub(r"\(([a-z][a-z0-9_]*)\) of ", lambda m: f"(--{m.group(1).replace('_', '-')}) of ", message)
+    message = re.sub(r"its parameters: ([^)]*)\)",
+                     lambda m: "its parameters: " + ", ".join(p if p == "none" else "--" + p.replace("_", "-")
+                                                              for p in m.group(1).split(", ")) + ")", message)
+    message = re.sub(r"use make_game\('([\w-]+)', (\w+)=\.\.\.\)", r"use --loss \1 --\2 ...", message)
+    message = re.sub(r"mode='(\w+)'", r"--mode \1", message)
+    message = re.sub(r"\b(n_critic|n_gen|record_every)\b", lambda m: "--" + m.group(1).replace("_", "-"), message)
+    return message

@@ -157,6 +157,58 @@ class Trajectories:
         parts = ", ".join(f"{n} {k}" for k, n in counts.items())
         return f"{self.n_runs} run{'s' if self.n_runs != 1 else ''}: {parts}"
 
+    # -- display and conversion (notebooks, pandas, xarray) ------------------------------------
+
+    def _describe(self) -> list[tuple[str, object]]:
+        game = self.game.label() if self.game is not None else "custom field"
+        with np.errstate(all="ignore"):
+            dist = np.linalg.norm(self.state_end, axis=1)
+        end = f"{dist[0]:.4g}" if self.n_runs == 1 else f"median {np.nanmedian(dist):.4g}"
+        return [("game", game), ("d", self.dim), ("runs", self.summary()),
+                ("time", f"0 to {self.t_max:g}, {len(self.t)} samples"),
+                ("solver", f"{self.method}, rtol {self.rtol:g}, atol {self.atol:g}"),
+                ("distance to θ = φ = 0 at the end", end)]
+
+    def __repr__(self) -> str:
+        game = self.game.label() if self.game is not None else "custom field"
+        return (f"<Trajectories {game}, d = {self.dim}, {self.summary()}, t ≤ {self.t_max:g}, "
+                f"{len(self.t)} samples>")
+
+    def _repr_html_(self) -> str:
+        from .display import html_table
+
+        return html_table("Trajectories", self._describe())
+
+    def to_dataframe(self):
+        """The samples as a pandas DataFrame in long format.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (run, t): columns ``run``, ``t``, ``theta_1`` … ``theta_d``,
+            ``phi_1`` … ``phi_d`` (NaN after a run stopped) and ``status``.
+        """
+        from .display import array_frame
+
+        return array_frame("t", self.t, {"theta": self.theta, "phi": self.phi},
+                           {"status": [Status.NAMES[int(s)] for s in self.status]}, "Trajectories.to_dataframe()")
+
+    def to_xarray(self):
+        """The samples as an ``xarray.Dataset`` with dimensions (run, t, coordinate).
+
+        Returns
+        -------
+        xarray.Dataset
+            ``theta``, ``phi`` (run, t, coordinate); ``t_end``, ``status`` (run).
+        """
+        from .display import array_dataset
+
+        attrs = {"game": self.game.label() if self.game is not None else "custom field", "method": self.method,
+                 "rtol": self.rtol, "atol": self.atol}
+        return array_dataset("t", self.t, {"theta": self.theta, "phi": self.phi},
+                             {"t_end": self.t_end, "status": [Status.NAMES[int(s)] for s in self.status]}, attrs,
+                             "Trajectories.to_xarray()")
+
 
 def output_times(t_max: float, samples: int | None = None, dt: float | None = None) -> np.ndarray:
     """Output times 0..t_max: ``samples`` evenly spaced, or every ``dt`` (t_max appended
@@ -608,6 +660,14 @@ def simulate(
     bound : a run stops as diverged when ‖(θ, φ)‖ reaches it.
     max_steps : the solver-step budget per run (a run over it stops as *failed*).
 
+    Returns
+    -------
+    Trajectories
+        ``t``, ``theta``, ``phi`` (N, S, d), ``status`` per run; ``to_dataframe()``,
+        ``to_xarray()``; draw with :func:`diracgan.phase_figure`.
+
+    Examples
+    --------
     >>> from diracgan import make_game, simulate
     >>> run = simulate(make_game("gp0"), [0.2, 0.1], [0.1, 0.2], t_max=40)
     >>> bool(run.ok[0]), run.states.shape

@@ -35,7 +35,7 @@ import numpy as np
 from ..derivation.numeric import vector_field
 from ..errors import InputError
 from ..games import Game
-from .optimizers import Extragradient, Optimizer, lerp, make_optimizer
+from .optimizers import OPTIMIZERS, Extragradient, Optimizer, lerp, make_optimizer
 
 __all__ = ["MODES", "ORDERS", "Scheme", "TrainingRun", "TrainingSetup", "train", "prepare", "gradient_function",
            "default_mode", "divergence_message", "TrainStatus"]
@@ -70,17 +70,17 @@ class Scheme:
             raise InputError(f"unknown mode {self.mode!r}; choose one of: {', '.join(MODES)}")
         if self.order not in ORDERS:
             raise InputError(f"unknown order {self.order!r}; choose one of: {', '.join(ORDERS)}")
-        for name, n in (("n-critic", self.n_critic), ("n-gen", self.n_gen)):
+        for name, n in (("n_critic", self.n_critic), ("n_gen", self.n_gen)):
             if int(n) != n or n < 1:
                 raise InputError(f"{name} must be a whole number ≥ 1, got {n!r}")
         if self.mode == "simultaneous" and (self.n_critic != 1 or self.n_gen != 1):
-            raise InputError("--n-critic/--n-gen > 1 need --mode alternating (simultaneous steps update both "
+            raise InputError("n_critic/n_gen > 1 need mode='alternating' (simultaneous steps update both "
                              "players once)")
         extra = isinstance(self.opt_d, Extragradient), isinstance(self.opt_g, Extragradient)
         if any(extra) and not all(extra):
             raise InputError("extragradient must be used by both players")
         if all(extra) and self.mode != "simultaneous":
-            raise InputError("extragradient is a simultaneous scheme; use --mode simultaneous")
+            raise InputError("extragradient is a simultaneous scheme; use mode='simultaneous'")
 
     @property
     def extragradient(self) -> bool:
@@ -210,6 +210,56 @@ class TrainingRun:
         with np.errstate(all="ignore"):
             return np.nanmean(self.distance()[:, tail], axis=1) / np.nanmean(self.distance(True)[:, tail], axis=1)
 
+    # -- display and conversion (notebooks, pandas, xarray) ------------------------------------
+
+    def __repr__(self) -> str:
+        return (f"<TrainingRun {self.game.label()}, d = {self.dim}: {self.scheme.describe()}, "
+                f"{int(self.steps[-1])} steps, {self.summary()}>")
+
+    def _repr_html_(self) -> str:
+        from .display import html_table
+
+        dist = self.distance()
+        final = [dist[i, self.valid(i)][-1] for i in range(self.n_runs)]
+        rows = [("game", self.game.label()), ("d", self.dim), ("scheme", self.scheme.describe()),
+                ("steps", int(self.steps[-1])), ("runs", self.summary()),
+                ("distance to θ = φ = 0", f"start {np.median(dist[:, 0]):.4g}, end {np.median(final):.4g}")]
+        gain = self.ema_gain()
+        if gain is not None:
+            rows.append(("EMA gain (iterate / EMA distance, last quarter)", f"{np.nanmedian(gain):.3g}×"))
+        return html_table("TrainingRun", rows)
+
+    def to_dataframe(self):
+        """The recorded iterates as a pandas DataFrame in long format.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (run, step): ``run``, ``step``, ``theta_i``, ``phi_i`` and, with an EMA,
+            ``ema_theta_i``, ``ema_phi_i``; ``status``.
+        """
+        from .display import array_frame
+
+        return array_frame("step", self.steps, self._arrays(), {"status": self._status_names()},
+                           "TrainingRun.to_dataframe()")
+
+    def to_xarray(self):
+        """The recorded iterates as an ``xarray.Dataset`` with dimensions (run, step, coordinate)."""
+        from .display import array_dataset
+
+        return array_dataset("step", self.steps, self._arrays(),
+                             {"status": self._status_names(), "stop_step": self.stop_step},
+                             {"game": self.game.label(), "scheme": self.scheme.describe()}, "TrainingRun.to_xarray()")
+
+    def _arrays(self) -> dict:
+        arrays = {"theta": self.theta, "phi": self.phi}
+        if self.ema is not None:
+            arrays.update(ema_theta=self.ema_theta, ema_phi=self.ema_phi)
+        return arrays
+
+    def _status_names(self) -> list[str]:
+        return [TrainStatus.NAMES[int(s)] for s in self.status]
+
 
 def train(
     game: Game,
@@ -230,17 +280,61 @@ def train(
     bound: float = 1e6,
     record_every: int = 1,
     grad: GradFn | None = None,
+    progress: bool | None = False,
     **hyper,
 ) -> TrainingRun:
     """Train the Dirac-GAN with discrete steps from one start or a batch (see module doc).
 
-    ``optimizer`` and ``hyper`` (momentum, nesterov, dampening, beta1, beta2, eps, amsgrad,
-    alpha, centered, weight_decay) build the two optimizers unless a ``scheme`` is given;
-    ``lr`` applies to both players unless ``lr_d``/``lr_g`` are given (default: torch's
-    default lr of the optimizer).  ``mode`` defaults to :func:`default_mode`.  ``ema`` is the
-    decay of the EMA (None: no EMA; an (N, 1) array gives each run its own decay).
-    ``grad`` overrides the gradient function (tests, the torch cross-check).
+    Parameters
+    ----------
+    game : Game
+        From :func:`diracgan.make_game`.
+    theta0, phi0 : array_like
+        Starts, (d,) for one run or (N, d) for N runs.
+    optimizer : {"sgd", "adam", "rmsprop", "optimistic", "extragradient"}
+        Both players' optimizer (unless ``scheme`` is given).
+    lr, lr_d, lr_g : float, optional
+        Learning rate of both players, or of the discriminator / generator (default: torch's).
+    mode : {"simultaneous", "alternating"}, optional
+        Default :func:`default_mode` of the optimizer.
+    order, n_critic, n_gen
+        Alternating order ("d-first" / "g-first") and steps per player per iteration.
+    steps : int
+        Iterations.
+    ema : float or array, optional
+        EMA decay (an (N, 1) array gives each run its own decay).
+    bound : float
+        A run stops as diverged when ‖(θ, φ)‖ reaches it.
+    record_every : int
+        Record every k-th step.
+    progress : bool or None
+        Progress bar (tqdm.auto): False (default) none, True always, None on a terminal for
+        long jobs.
+    **hyper
+        Optimizer options as torch.optim spells them: ``momentum``, ``nesterov``,
+        ``dampening``, ``betas=(b1, b2)`` (or ``beta1``, ``beta2``), ``eps``, ``amsgrad``,
+        ``alpha``, ``centered``, ``weight_decay``.
+
+    Returns
+    -------
+    TrainingRun
+
+    Raises
+    ------
+    TypeError
+        For a keyword no optimizer has (a typo), naming it.
+    InputError
+        For bad values, naming the argument.
+
+    Examples
+    --------
+    >>> from diracgan import make_game, train
+    >>> run = train(make_game("vanilla"), [0.2, 0.1], [0.1, 0.2], optimizer="adam", lr=1e-3,
+    ...             betas=(0.5, 0.9), steps=100, ema=0.99)
+    >>> run.theta.shape
+    (1, 101, 2)
     """
+    hyper = _torch_spelling(hyper)
     setup = prepare(game, theta0, phi0, scheme=scheme, optimizer=optimizer, lr=lr, lr_d=lr_d, lr_g=lr_g, mode=mode,
                     order=order, n_critic=n_critic, n_gen=n_gen, steps=steps, ema=ema, bound=bound,
                     record_every=record_every, **hyper)
@@ -255,7 +349,10 @@ def train(
     alive, status, stop_step, messages = initial_status(game, setup, grad)
     state_d, state_g = scheme.init(theta, phi)
     j = 1
+    bar = _progress_bar(steps, n, progress)
     for k in range(1, steps + 1):
+        if bar is not None and k % 1000 == 0:
+            bar.update(1000)
         with np.errstate(all="ignore"):
             new_theta, new_phi = scheme.step(theta, phi, grad, state_d, state_g)
             norm = np.sqrt(np.sum(new_theta**2, axis=1) + np.sum(new_phi**2, axis=1))
@@ -282,11 +379,51 @@ def train(
             j += 1
         if not alive.any():
             break
+    if bar is not None:
+        bar.close()
     if ema is None:
         hist["ema_theta"][:] = np.nan
         hist["ema_phi"][:] = np.nan
     return TrainingRun(game, scheme, rec, hist["theta"], hist["phi"], hist["ema_theta"], hist["ema_phi"], status,
                        stop_step, tuple(messages), ema, setup.config())
+
+
+_HYPER = frozenset(f for cls in OPTIMIZERS.values() for f in cls.__dataclass_fields__) | {"betas"}
+
+
+def _torch_spelling(hyper: dict) -> dict:
+    """Accept torch.optim's ``betas=(b1, b2)``; a keyword no optimizer knows is a TypeError."""
+    import difflib
+
+    for k in hyper:
+        if k not in _HYPER:
+            close = difflib.get_close_matches(k, sorted(_HYPER | {"steps", "lr", "ema", "mode", "order", "n_critic",
+                                                                   "n_gen", "bound", "record_every", "optimizer"}), 1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise TypeError(f"train() got an unexpected keyword argument {k!r}{hint}")
+    if "betas" in hyper:
+        hyper = dict(hyper)
+        betas = hyper.pop("betas")
+        if betas is not None:
+            if "beta1" in hyper or "beta2" in hyper:
+                raise TypeError("give betas=(b1, b2) or beta1/beta2, not both")
+            try:
+                b1, b2 = betas
+            except (TypeError, ValueError):
+                raise InputError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+            hyper["beta1"], hyper["beta2"] = b1, b2
+    return hyper
+
+
+def _progress_bar(steps: int, n: int, progress: bool | None):
+    """A tqdm.auto bar over the steps (in thousands), or None: ``progress`` False → none, True →
+    always, None → only on a terminal and for long jobs."""
+    if progress is False or (progress is None and steps * n < 200_000) or steps < 1000:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=steps - steps % 1000, desc="train", unit="step", unit_scale=True, leave=False,
+                disable=None if progress is None else False)
 
 
 @dataclass(frozen=True, eq=False)

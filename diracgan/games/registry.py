@@ -36,9 +36,9 @@ __all__ = ["GAMES", "ODE_GAMES", "get_spec", "make_game"]
 # Parameters
 # ---------------------------------------------------------------------------------------
 
-LAM_GP = Param("lam", "λ", r"\lambda", 0.1, "gradient-penalty weight (seed: 0.1)")
+LAM_GP = Param("lam", "λ", r"\lambda", 0.1, "gradient-penalty weight (Su 2019: 0.1)")
 CENTRE = Param("c", "c", "c", 1.0, "gradient-penalty centre: penalise (‖∇D‖ − c)²")
-LAM_QP = Param("lam", "λ", r"\lambda", 1.0, "GAN-QP scale (seed: 1)", lower_open=True)
+LAM_QP = Param("lam", "λ", r"\lambda", 1.0, "GAN-QP scale (Su 2019: 1)", lower_open=True)
 CLIP = Param("clip", "c", "c", 0.01, "weight-clipping bound: φ_i ∈ [−c, c] (WGAN paper: 0.01)", lower_open=True)
 LABEL_A = Param("a", "a", "a", -1.0, "LSGAN label of fake samples for D (Mao et al.: −1)", lower=-math.inf)
 LABEL_B = Param("b", "b", "b", 1.0, "LSGAN label of real samples for D (drops out: D(x_real) = 0)", lower=-math.inf)
@@ -110,7 +110,7 @@ _GAMES: tuple[GameSpec, ...] = (
         "vanilla",
         "non-saturating GAN",
         _vanilla,
-        reference="Goodfellow et al. 2014, §3; Mescheder et al. 2018, §2; seed 003",
+        reference="Goodfellow et al. 2014, §3; Mescheder et al. 2018, §2; Su 2019 (kexue.fm, GAN的第三个阶段)",
     ),
     GameSpec(
         "minimax",
@@ -122,7 +122,7 @@ _GAMES: tuple[GameSpec, ...] = (
         "wgan",
         "WGAN with a normalised (1-Lipschitz) critic",
         _wgan,
-        reference="Arjovsky et al. 2017; seed 003 (D(x) = φ·x/‖φ‖)",
+        reference="Arjovsky et al. 2017; Su 2019 (D(x) = φ·x/‖φ‖)",
         singular="φ = 0 (D = φ·x/‖φ‖)",
     ),
     GameSpec(
@@ -130,7 +130,7 @@ _GAMES: tuple[GameSpec, ...] = (
         "WGAN-GP with penalty centre c",
         _gp,
         params=(LAM_GP, CENTRE),
-        reference="Gulrajani et al. 2017, eq. 3 (c = 1); Mescheder et al. 2018 (c = 0); seed 003",
+        reference="Gulrajani et al. 2017, eq. 3 (c = 1); Mescheder et al. 2018 (c = 0); Su 2019 (kexue.fm, GAN的第三个阶段)",
         singular="φ = 0 when c ≠ 0 (λ(‖φ‖ − c)²)",
     ),
     GameSpec(
@@ -139,7 +139,7 @@ _GAMES: tuple[GameSpec, ...] = (
         _gp,
         params=(LAM_GP,),
         fixed=(("c", 0.0),),
-        reference="Mescheder et al. 2018; Wu et al. 2018 (WGAN-div); seed 003",
+        reference="Mescheder et al. 2018; Wu et al. 2018 (WGAN-div); Su 2019 (kexue.fm, GAN的第三个阶段)",
         family="gp",
     ),
     GameSpec(
@@ -148,7 +148,7 @@ _GAMES: tuple[GameSpec, ...] = (
         _gp,
         params=(LAM_GP,),
         fixed=(("c", 1.0),),
-        reference="Gulrajani et al. 2017, eq. 3; seed 003",
+        reference="Gulrajani et al. 2017, eq. 3; Su 2019 (kexue.fm, GAN的第三个阶段)",
         singular="φ = 0 (λ(‖φ‖ − 1)²)",
         family="gp",
     ),
@@ -157,7 +157,7 @@ _GAMES: tuple[GameSpec, ...] = (
         "GAN-QP (quadratic potential)",
         _qp,
         params=(LAM_QP,),
-        reference="Su 2018, GAN-QP; seed 003",
+        reference="Su 2018, GAN-QP; Su 2019 (kexue.fm, GAN的第三个阶段)",
         singular="θ = 0 ((θ·φ)²/(2λ‖θ‖))",
     ),
     GameSpec(
@@ -222,6 +222,22 @@ def get_spec(name: str) -> GameSpec:
 def make_game(name: str | GameSpec, **params: float) -> Game:
     """A :class:`Game` from a registered name (or a spec) and parameter values.
 
+    Parameters
+    ----------
+    name : str or GameSpec
+        A name of :data:`diracgan.GAMES` (``"vanilla"``, ``"gp0"``, …) or your own spec.
+    **params : float
+        Parameter values by name (e.g. ``lam=0.1``); None or missing takes the default.
+
+    Returns
+    -------
+    Game
+        The spec with validated values; an unknown or invalid parameter raises
+        :class:`~diracgan.InputError` naming it.
+
+    Examples
+    --------
+    >>> from diracgan import make_game
     >>> make_game("gp1", lam=0.2).params
     {'lam': 0.2}
     """

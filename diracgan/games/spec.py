@@ -42,12 +42,12 @@ class Param:
         try:
             x = float(value)
         except (TypeError, ValueError):
-            raise InputError(f"{self.symbol} (--{self.name}) of {game} must be a number, got {value!r}") from None
+            raise InputError(f"{self.symbol} ({self.name}) of {game} must be a number, got {value!r}") from None
         bound = f"> {self.lower:g}" if self.lower_open else f"≥ {self.lower:g}"
         if self.lower == -math.inf:
             bound = "real"
         if not math.isfinite(x) or x < self.lower or (self.lower_open and x == self.lower):
-            raise InputError(f"{self.symbol} (--{self.name}) of {game} must be finite and {bound}, got {x:g}")
+            raise InputError(f"{self.symbol} ({self.name}) of {game} must be finite and {bound}, got {x:g}")
         return x
 
 
@@ -94,9 +94,9 @@ class GameSpec:
         if unknown:
             name = unknown[0]
             if name in fixed:
-                hint = f" (for another value use --loss {self.family} --{name} ...)" if self.family else ""
+                hint = f" (for another value use make_game({self.family!r}, {name}=...))" if self.family else ""
                 raise InputError(f"{self.name} fixes {name} = {fixed[name]:g}{hint}")
-            have = ", ".join(f"--{p}" for p in self.param_names) or "none"
+            have = ", ".join(self.param_names) or "none"
             raise InputError(f"{self.name} has no parameter '{name}' (its parameters: {have})")
         bound = tuple(
             (p.name, p.check(values.get(p.name, p.default), self.name)) for p in self.params

@@ -500,17 +500,25 @@ def check_verdicts(losses: Iterable[str] | None = None, *, quick: bool = False, 
 
 
 @torch_threads()
-def run_checks(losses: Iterable[str] | None = None, quick: bool = False) -> list[CheckResult]:
-    """All four cross-checks (restricted to ``losses`` where that makes sense).  ``quick``
+def run_checks(losses: Iterable[str] | None = None, quick: bool = False,
+               progress: bool | None = False) -> list[CheckResult]:
+    """All the cross-checks (restricted to ``losses`` where that makes sense).  ``quick``
     uses fewer points, fewer games in the ODE check and shorter verdict runs; the optimizer
-    comparisons keep their 1000 steps."""
+    comparisons keep their 1000 steps.  ``progress``: a tqdm.auto bar over the checks
+    (False: none, True: always, None: on a terminal)."""
+    from tqdm.auto import tqdm
+
     losses = _check_losses(losses)
+    stages = [("gradients", lambda: check_gradients(losses, n_points=6 if quick else 12)),
+              ("noise", lambda: check_noise(losses, n_points=1 if quick else 3)),
+              ("optimizers", lambda: check_optimizers(losses)),
+              ("ode", lambda: check_ode_tracking(losses, quick=quick)),
+              ("verdicts", lambda: check_verdicts(losses, quick=quick))]
     rows = []
-    rows += check_gradients(losses, n_points=6 if quick else 12)
-    rows += check_noise(losses, n_points=1 if quick else 3)
-    rows += check_optimizers(losses)
-    rows += check_ode_tracking(losses, quick=quick)
-    rows += check_verdicts(losses, quick=quick)
+    bar = tqdm(stages, desc="check", unit="check", leave=False, disable=None if progress is None else not progress)
+    for name, stage in bar:
+        bar.set_postfix_str(name)
+        rows += stage()
     return rows
 
 

@@ -25,125 +25,161 @@ from ..dynamics.starts import default_start
 from ..games import make_game
 from ..io import atomic_output
 from . import plotting
-from .plotting import PALETTE, STYLE
+from .plotting import PALETTE
 
 __all__ = ["Entry", "CATALOGUE", "render", "render_all", "check", "manifest"]
 
 SEED_T = {"vanilla": 100.0, "minimax": 100.0, "wgan": 10.0, "gp0": 40.0, "gp1": 40.0, "qp": 40.0}
-"""The seed's horizons (blog post 003): vanilla T = 100, wgan T = 10, gp0/gp1/qp T = 40."""
+"""The horizons of Su's figures (kexue.fm 2019): vanilla T = 100, wgan T = 10, gp0/gp1/qp T = 40."""
 SEED_PARAMS = {"gp0": {"lam": 0.1}, "gp1": {"lam": 0.1}, "qp": {"lam": 1.0}}
+SOURCE = "Su, “GAN的第三个阶段”, kexue.fm 2019"
+"""The blog post whose figures the ``seed-*`` entries reproduce (its title is Chinese; figures
+spell it "Su 2019" because the default font has no CJK glyphs)."""
+GAMES6 = ("vanilla", "minimax", "wgan", "gp0", "gp1", "qp")
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One committed figure: ``draw()`` returns a Figure, or for animations writes the GIF
-    to the path it is given (``animate(path)``)."""
+    """One committed figure.
+
+    ``draw(style)`` returns a Figure, or for animations ``animate(path, style)`` writes the
+    GIF.  ``command`` is the shell command (run from the repository's root) that regenerates
+    exactly this file; the README gallery shows it and a test runs it.
+    """
 
     name: str
     filename: str
     caption: str
     command: str
-    draw: Callable[[], Figure] | None = None
-    animate: Callable[[Path], None] | None = None
+    draw: Callable[..., Figure] | None = None
+    animate: Callable[..., None] | None = None
     params: dict = field(default_factory=dict)
 
 
-def _seed_run(name, t_max=None, dim=2, samples=2001):
-    game = make_game(name, **SEED_PARAMS.get(name, {}))
-    return simulate(game, *default_start(dim), t_max=t_max or SEED_T[name], samples=samples)
+def _seed_game(name):
+    return make_game(name, **SEED_PARAMS.get(name, {}))
 
 
-def _seed_figure(name: str) -> Callable[[], Figure]:
-    def draw():
-        run = _seed_run(name)
-        return plotting.phase_figure(run, title=f"{run.game.label()}: the seed's θ-plane, from θ = (0.2, 0.1), "
-                                                f"φ = (0.1, 0.2), T = {SEED_T[name]:g}")
+def _seed_run(name, t_max=None, dim=2, samples=None):
+    return simulate(_seed_game(name), *default_start(dim), t_max=t_max or SEED_T[name], samples=samples)
+
+
+def _seed_figure(name: str) -> Callable[..., Figure]:
+    # Exactly what `diracgan phase --loss NAME --t-max T [--lam λ]` draws (the caption's command).
+    def draw(style="paper"):
+        return plotting.phase_figure(_seed_run(name), style=style)
     return draw
 
 
-def _compare_games() -> Figure:
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(10.0, 6.6), layout="constrained")
-        axes = fig.subplots(2, 3).ravel()
-        for ax, name in zip(axes, ("vanilla", "minimax", "wgan", "gp0", "gp1", "qp")):
-            run = _seed_run(name)
+def _seed_command(name: str) -> str:
+    lam = f" --lam {SEED_PARAMS[name]['lam']:g}" if name in SEED_PARAMS else ""
+    return f"diracgan phase --loss {name} --t-max {SEED_T[name]:g}{lam} --out figures/seed-{name}.png"
+
+
+def _compare_games(style="paper") -> Figure:
+    t_max = 40.0
+    with matplotlib.rc_context(plotting._rc(style)):
+        fig = plotting._figure(style, 10.0, 7.2)
+        axes = fig.subplots(2, 3, sharex=True, sharey=True).ravel()
+        for ax, name in zip(axes, GAMES6):
+            run = _seed_run(name, t_max=t_max)
             plotting.plot_theta_plane(ax, run)
-            ax.set_title(f"{run.game.label()}, T = {SEED_T[name]:g}")
-        fig.suptitle("All games from the seed's start (θ-plane, d = 2; ● start, ★ equilibrium): "
-                     "only gp0 reaches the equilibrium", fontsize=10.5)
+            ax.set_title(run.game.label())
+            ax.label_outer()
+        lim = 1.08
+        for ax in axes:
+            ax.set_xlim(-lim, lim)
+            ax.set_ylim(-lim, lim)
+            ax.set_aspect("equal", adjustable="box")
+        plotting.figure_legend(fig, ncols=4)
+        fig.suptitle(f"Every game from the same start θ = (0.2, 0.1), φ = (0.1, 0.2), to the same time T = {t_max:g}, "
+                     "on the same scale:\nonly gp0 reaches the equilibrium; gp1 ends on the circle ‖θ‖ = 1")
     return fig
 
 
-def _distances() -> Figure:
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(7.0, 4.4), layout="constrained")
-        ax = fig.subplots()
+def _distances(style="paper") -> Figure:
+    with matplotlib.rc_context(plotting._rc(style)):
+        fig = plotting._figure(style, 10.0, 4.6)
+        ax_log, ax_lin = fig.subplots(1, 2, width_ratios=[1.0, 1.0])
         runs = {}
-        for name in ("vanilla", "minimax", "wgan", "gp0", "gp1", "qp"):
+        for name in GAMES6:
             run = _seed_run(name, t_max=100.0)
             runs[run.game.label()] = run
-        plotting.plot_distances(ax, runs)
-        ax.legend(loc="lower left", frameon=False, ncols=2)
-        ax.set_title("Distance to the equilibrium from the seed's start (d = 2, T = 100)")
+        plotting.plot_distances(ax_log, runs)
+        ax_log.set_title("all six games (log scale)")
+        orbiting = {k: v for k, v in runs.items() if v.game.name in ("vanilla", "minimax", "wgan", "qp")}
+        plotting.plot_distances(ax_lin, orbiting, log=False, end_labels=True)
+        ax_lin.set_ylim(0.2, 0.48)
+        ax_lin.set_xlim(0, 135)
+        ax_lin.set_title("the four that keep orbiting (linear scale, end values)")
+        plotting.figure_legend(fig, ncols=6)
+        fig.suptitle("Distance to the equilibrium from θ = (0.2, 0.1), φ = (0.1, 0.2), d = 2:\n"
+                     "gp0 falls like e^(−0.1 t), gp1 settles at ‖θ‖ = 1, the rest orbit")
     return fig
 
 
-def _planes_1d() -> Figure:
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(10.0, 6.8), layout="constrained")
+def _planes_1d(style="paper") -> Figure:
+    with matplotlib.rc_context(plotting._rc(style)):
+        fig = plotting._figure(style, 10.0, 7.4)
         axes = fig.subplots(2, 3).ravel()
-        for ax, name in zip(axes, ("vanilla", "minimax", "wgan", "gp0", "gp1", "qp")):
-            game = make_game(name, **SEED_PARAMS.get(name, {}))
+        for ax, name in zip(axes, GAMES6):
+            game = _seed_game(name)
             run = simulate(game, [[1.0], [-0.5]], [[1.0], [0.3]], t_max=30.0, samples=3001)
             plotting.plot_state_plane(ax, run, extent=1.6)
             ax.set_title(game.label())
-        axes[0].legend(loc="lower left", frameon=False, fontsize=7)
-        fig.suptitle("d = 1: the (θ, φ) plane with the vector field (Mescheder et al. 2018, Fig. 1 style), "
-                     "two starts, T = 30", fontsize=10.5)
+            ax.label_outer()
+        plotting.figure_legend(fig, ncols=4)
+        fig.suptitle("d = 1: the (θ, φ) plane with the vector field, as drawn by Mescheder et al. (2018), "
+                     "two starts, T = 30")
     return fig
 
 
-def _eig_gp0() -> Figure:
+def _eig_gp0(style="paper") -> Figure:
+    # Exactly what `diracgan eig --loss gp0 --sweep lam=0:3:61` draws.
     from ..analysis.sweeps import eigenvalue_sweep
 
     sweep = eigenvalue_sweep(make_game("gp0"), "lam", np.linspace(0, 3, 61))
-    return plotting.sweep_figure(sweep)
+    return plotting.sweep_figure(sweep, style=style)
 
 
-def _discrete(name: str, lr: float, steps: int) -> Callable[[], Figure]:
-    def draw():
+def _discrete(name: str, lr: float, steps: int) -> Callable[..., Figure]:
+    def draw(style="paper"):
         from ..dynamics.training import train
 
-        game = make_game(name, **SEED_PARAMS.get(name, {}))
+        game = _seed_game(name)
         start = default_start(2)
-        ode = simulate(game, *start, t_max=lr * steps, samples=2001)
+        ode = simulate(game, *start, t_max=lr * steps, samples=4001)
         runs = {
             f"simultaneous SGD, lr {lr:g}": train(game, *start, optimizer="sgd", lr=lr, mode="simultaneous",
                                                   steps=steps),
             f"alternating SGD (D first), lr {lr:g}": train(game, *start, optimizer="sgd", lr=lr, mode="alternating",
                                                           steps=steps),
         }
-        with matplotlib.rc_context(STYLE):
-            fig = Figure(figsize=(9.0, 4.2), layout="constrained")
+        with matplotlib.rc_context(plotting._rc(style)):
+            fig = plotting._figure(style, 9.0, 4.8)
             ax, ax_d = fig.subplots(1, 2, width_ratios=[1.0, 1.15])
             plotting.plot_discrete_vs_flow(ax, ode, runs)
-            ax.legend(loc="best", frameon=False, fontsize=7)
+            ax.set_title("generator θ-plane")
             t, z = ode.run(0)
-            ax_d.plot(t / lr, np.linalg.norm(z, axis=1), color=PALETTE["black"], lw=1.6, label="gradient flow (t = lr·step)")
+            flow = np.linalg.norm(z, axis=1)
+            ax_d.plot(t / lr, flow, color=PALETTE["black"], lw=plotting._w(1.6), ls="--")
+            curves = [flow]
             for (label, run), color in zip(runs.items(), (PALETTE["orange"], PALETTE["sky"])):
-                ax_d.plot(run.steps, run.distance()[0], color=color, lw=1.0, label=label)
-            ax_d.set_yscale("log")
-            ax_d.set_xlabel("step")
-            ax_d.set_ylabel("‖(θ, φ)‖ (log scale)")
+                ax_d.plot(run.steps, run.distance()[0], color=color, lw=plotting._w(1.0))
+                curves.append(run.distance()[0])
+            log = plotting._auto_scale(ax_d, curves)
+            ax_d.set_xlabel("step (the flow at t = lr · step)")
+            ax_d.set_ylabel("‖(θ, φ)‖" + (" (log scale)" if log else ""))
+            ax_d.set_title("distance to the equilibrium")
             ax_d.grid(True, lw=0.3, alpha=0.5)
-            ax_d.legend(loc="best", frameon=False, fontsize=7)
-            fig.suptitle(f"{game.label()}: discrete steps against the gradient flow ({steps} steps of lr {lr:g})",
-                         fontsize=10.5)
+            plotting.figure_legend(fig, ncols=3)
+            fig.suptitle(f"{game.label()}: {steps} discrete steps of lr {lr:g} against the gradient flow "
+                         "from θ = (0.2, 0.1), φ = (0.1, 0.2)")
         return fig
     return draw
 
 
-def _ema() -> Figure:
+def _ema(style="paper") -> Figure:
     from ..dynamics.training import train
 
     game = make_game("vanilla")
@@ -153,101 +189,115 @@ def _ema() -> Figure:
     run = train(game, np.vstack([th, th]), np.vstack([ph, ph]), optimizer="sgd", lr=0.05, mode="alternating",
                 steps=60_000, record_every=4, ema=np.array(decays)[:, None])
     gain = run.ema_gain()
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(9.0, 4.2), layout="constrained")
+    colors = (PALETTE["blue"], PALETTE["vermillion"])
+    with matplotlib.rc_context(plotting._rc(style)):
+        fig = plotting._figure(style, 9.6, 5.0)
         ax, ax_d = fig.subplots(1, 2, width_ratios=[1.0, 1.15])
         last = run.steps >= run.steps[-1] - 2000
-        ax.plot(run.theta[0, last, 0], run.theta[0, last, 1], color=PALETTE["sky"], lw=0.8,
-                label="iterate (last 2,000 steps)")
-        for i, (decay, color) in enumerate(zip(decays, (PALETTE["blue"], PALETTE["vermillion"]))):
-            ax.plot(run.ema_theta[i, :, 0], run.ema_theta[i, :, 1], color=color, lw=1.4, label=f"EMA, decay {decay:g}")
+        ax.plot(run.theta[0, last, 0], run.theta[0, last, 1], color=PALETTE["sky"], lw=plotting._w(0.8),
+                label="iterate (θ over the last 2,000 steps)")
+        for i, (decay, color) in enumerate(zip(decays, colors)):
+            x, y = run.ema_theta[i, :, 0], run.ema_theta[i, :, 1]
+            ax.plot(x, y, color=color, lw=plotting._w(1.4), label=f"EMA of θ, decay {decay:g} "
+                                                                   f"(ends {gain[i]:.3g}× closer than the iterate)")
+            plotting.direction_arrows(ax, x, y, color=color, n=2)
+        plotting._mark_start(ax, [th[0]], [th[1]], PALETTE["black"])
         plotting._mark_equilibrium(ax)
         ax.set_aspect("equal", adjustable="datalim")
         ax.set_xlabel("θ$_1$")
         ax.set_ylabel("θ$_2$")
-        ax.legend(loc="lower left", frameon=False, fontsize=7)
-        ax_d.plot(run.steps, run.distance()[0], color=PALETTE["sky"], lw=0.8, label="iterate")
-        for i, (decay, color) in enumerate(zip(decays, (PALETTE["blue"], PALETTE["vermillion"]))):
-            ax_d.plot(run.steps, run.distance(ema=True)[i], color=color, lw=1.4, label=f"EMA, decay {decay:g}")
+        ax.set_title("generator θ-plane")
+        ax_d.plot(run.steps, run.distance()[0], color=PALETTE["sky"], lw=plotting._w(0.8))
+        for i, (decay, color) in enumerate(zip(decays, colors)):
+            ax_d.plot(run.steps, run.distance(ema=True)[i], color=color, lw=plotting._w(1.4))
         ax_d.set_yscale("log")
         ax_d.set_xlabel("step")
         ax_d.set_ylabel("‖(θ, φ)‖ (log scale)")
         ax_d.grid(True, lw=0.3, alpha=0.5)
-        ax_d.legend(loc="lower left", frameon=False, fontsize=7)
-        ax_d.set_title("iterate / EMA distance over the last quarter: "
-                       + ", ".join(f"{d:g}: {g:.3g}×" for d, g in zip(decays, gain)), fontsize=8.5)
-        fig.suptitle("Weight averaging (the seed's EMA figure): vanilla, alternating SGD lr 0.05, 60,000 steps",
-                     fontsize=10.5)
+        ax_d.set_title("distance to the equilibrium")
+        plotting.figure_legend(fig, ncols=2)
+        fig.suptitle("Weight averaging (the EMA figure of Su 2019): vanilla GAN, alternating SGD, lr 0.05, "
+                     "60,000 steps\nthe iterate keeps circling; its moving average sits near the equilibrium")
     return fig
 
 
-def _stability() -> Figure:
+def _stability(style="paper") -> Figure:
     from ..analysis.stability import scheme_factory, stability_map
 
     lrs, lams = np.linspace(0.01, 2.5, 200), np.linspace(0.0, 2.0, 160)
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(10.0, 4.2), layout="constrained")
-        axes = fig.subplots(1, 2)
-        for ax, mode in zip(axes, ("simultaneous", "alternating")):
-            smap = stability_map(make_game("gp0"), scheme_factory("sgd", mode=mode), {"lr": lrs, "lam": lams})
-            plotting.plot_stability_map(ax, smap)
-            ax.set_title(f"{mode} SGD: stable on {100 * smap.stable_fraction():.0f}% of the grid")
-        fig.suptitle("gp0: spectral radius ρ of one SGD step at the equilibrium over lr × λ (black: ρ = 1)",
-                     fontsize=10.5)
+    maps = [stability_map(make_game("gp0"), scheme_factory("sgd", mode=mode), {"lr": lrs, "lam": lams})
+            for mode in ("simultaneous", "alternating")]
+    lo = min(float(np.nanmin(m.rho)) for m in maps)
+    hi = max(float(np.nanmax(m.rho)) for m in maps)
+    norm = plotting._nice_rho_norm(lo, hi)
+    with matplotlib.rc_context(plotting._rc(style)):
+        fig = plotting._figure(style, 10.0, 4.4)
+        axes = fig.subplots(1, 2, sharey=True)
+        for ax, smap in zip(axes, maps):
+            plotting.plot_stability_map(ax, smap, norm=norm, colorbar=False)
+            ax.set_title(f"{smap.scheme.mode} SGD: stable on {100 * smap.stable_fraction():.0f}% of the grid")
+        axes[1].set_ylabel("")
+        plotting.stability_colorbar(fig, axes[0].collections[0], list(axes))
+        fig.suptitle("gp0: spectral radius ρ of one SGD step at the equilibrium, over lr × λ "
+                     "(one colour scale; black line: ρ = 1)")
     return fig
 
 
-def _animation(name: str, dim: int, t_max: float) -> Callable[[Path], None]:
-    def animate(path: Path) -> None:
-        run = _seed_run(name, t_max=t_max, dim=dim, samples=1601)
-        plotting.animate_phase(run, path, frames=72, fps=18)
+def _animation(name: str, dim: int, t_max: float) -> Callable[..., None]:
+    # Exactly what `diracgan animate --loss NAME --dim DIM --t-max T` writes.
+    def animate(path: Path, style="paper") -> None:
+        game = _seed_game(name)
+        run = simulate(game, *default_start(dim), t_max=t_max, samples=max(1601, 4 * 72))
+        plotting.animate_phase(run, path, frames=72, fps=18, style=style)
     return animate
 
 
+_SEED_NOTE = {"vanilla": "it circles the equilibrium and settles towards a circle",
+              "wgan": "it keeps orbiting",
+              "gp0": "it spirals into the equilibrium at rate λ = 0.1",
+              "gp1": "it ends on the circle ‖θ‖ = c = 1",
+              "qp": "it ends on a circle of radius 0.173"}
+
 CATALOGUE: tuple[Entry, ...] = (
     *(Entry(f"seed-{n}", f"seed-{n}.png",
-            f"{n}: the seed's θ-plane figure (start θ = (0.2, 0.1), φ = (0.1, 0.2), T = {SEED_T[n]:g})"
-            + {"vanilla": "; it circles the equilibrium and settles towards a circle",
-               "wgan": "; it keeps orbiting",
-               "gp0": "; it spirals into the equilibrium at rate λ = 0.1",
-               "gp1": "; it ends on the circle ‖θ‖ = c = 1",
-               "qp": "; it ends on a circle of radius 0.173"}[n],
-            f"diracgan phase --loss {n} --t-max {SEED_T[n]:g}" + (f" --lam {SEED_PARAMS[n]['lam']:g}" if n in SEED_PARAMS else ""),
-            draw=_seed_figure(n), params={"loss": n, "T": SEED_T[n], **SEED_PARAMS.get(n, {})})
+            f"{n}: the θ-plane figure of {SOURCE} (start θ = (0.2, 0.1), φ = (0.1, 0.2), T = {SEED_T[n]:g}); "
+            + _SEED_NOTE[n],
+            _seed_command(n), draw=_seed_figure(n), params={"loss": n, "T": SEED_T[n], **SEED_PARAMS.get(n, {})})
       for n in ("vanilla", "wgan", "gp1", "gp0", "qp")),
-    Entry("compare-games", "compare-games.png", "All six games side by side from the seed's start.",
+    Entry("compare-games", "compare-games.png",
+          "All six games from the same start, to the same time, on the same scale.",
           "diracgan figures --only compare-games", draw=_compare_games),
     Entry("distance-all-games", "distance-all-games.png",
-          "Distance to the equilibrium against time for every game on one log-scale panel.",
+          "Distance to the equilibrium against time for every game: all six on a log scale, the four that "
+          "orbit on a linear one.",
           "diracgan figures --only distance-all-games", draw=_distances),
     Entry("planes-1d", "planes-1d.png",
           "d = 1: the (θ, φ) plane with the vector field and two trajectories for each game.",
-          "diracgan phase --loss vanilla --dim 1 --theta 1 --phi 1 --t-max 30", draw=_planes_1d),
+          "diracgan figures --only planes-1d", draw=_planes_1d),
     Entry("eig-gp0-lambda", "eig-gp0-lambda.png",
           "gp0: eigenvalues of the equilibrium's Jacobian as λ runs from 0 to 3 (complex for λ < 1, real beyond).",
-          "diracgan eig --loss gp0 --sweep lam=0:3:61 --out eig-gp0-lambda.png", draw=_eig_gp0),
+          "diracgan eig --loss gp0 --sweep lam=0:3:61 --out figures/eig-gp0-lambda.png", draw=_eig_gp0),
     Entry("discrete-vanilla", "discrete-vanilla.png",
           "vanilla: simultaneous SGD spirals out (eigenvalues 1 ± i·lr/2), alternating SGD keeps orbiting.",
-          "diracgan train --loss vanilla --optimizer sgd --lr 0.1 --mode simultaneous --steps 1000 --plot sim.png",
+          "diracgan figures --only discrete-vanilla",
           draw=_discrete("vanilla", 0.1, 1000), params={"lr": 0.1, "steps": 1000}),
     Entry("discrete-gp0", "discrete-gp0.png",
           "gp0 (λ = 0.1): lr = 0.1 is below the stability bound 2λ = 0.2 of simultaneous SGD, so both schemes "
           "converge, as the flow does.",
-          "diracgan train --loss gp0 --optimizer sgd --lr 0.1 --mode simultaneous --steps 600 --plot sim.png",
+          "diracgan figures --only discrete-gp0",
           draw=_discrete("gp0", 0.1, 600), params={"lr": 0.1, "steps": 600}),
     Entry("ema", "ema.png",
           "Weight averaging: the EMA (decay 0.999 and 0.9999) of an orbiting iterate sits near the equilibrium.",
-          "diracgan train --loss vanilla --optimizer sgd --lr 0.05 --steps 60000 --ema 0.9999 --plot ema.png",
-          draw=_ema),
+          "diracgan figures --only ema", draw=_ema),
     Entry("stability-gp0", "stability-gp0.png",
           "gp0: where one SGD step is a contraction at the equilibrium, simultaneous vs alternating.",
-          "diracgan stability --loss gp0 --mode simultaneous --lr 0.01:2.5:200 --lam 0:2:160 --out map.png",
-          draw=_stability),
+          "diracgan figures --only stability-gp0", draw=_stability),
     Entry("anim-vanilla", "anim-vanilla.gif", "Animation: vanilla orbiting the equilibrium (d = 2, T = 100).",
-          "diracgan animate --loss vanilla --dim 2 --t-max 100 --out anim-vanilla.gif",
+          "diracgan animate --loss vanilla --dim 2 --t-max 100 --out figures/anim-vanilla.gif",
           animate=_animation("vanilla", 2, 100.0)),
     Entry("anim-gp0", "anim-gp0.gif", "Animation: gp0 spiralling into the equilibrium (d = 2, T = 40).",
-          "diracgan animate --loss gp0 --dim 2 --t-max 40 --out anim-gp0.gif", animate=_animation("gp0", 2, 40.0)),
+          "diracgan animate --loss gp0 --dim 2 --t-max 40 --out figures/anim-gp0.gif",
+          animate=_animation("gp0", 2, 40.0)),
 )
 
 NAMES = tuple(e.name for e in CATALOGUE)
@@ -262,13 +312,13 @@ def get_entry(name: str) -> Entry:
     raise InputError(f"unknown figure {name!r}; choose one of: {', '.join(NAMES)}")
 
 
-def render(entry: Entry, folder: Path) -> Path:
-    """Render one entry into ``folder`` (atomically); returns the file's path."""
+def render(entry: Entry, folder: Path, style: str = "paper") -> Path:
+    """Render one entry into ``folder`` (atomically) in ``style``; returns the file's path."""
     path = Path(folder) / entry.filename
     if entry.animate is not None:
-        entry.animate(path)
+        entry.animate(path, style=style)
     else:
-        plotting.save_figure(entry.draw(), path)
+        plotting.save_figure(entry.draw(style=style), path, style=style)
     return path
 
 
@@ -292,33 +342,37 @@ def manifest(folder: Path) -> dict:
                       if (Path(folder) / e.filename).exists()}}
 
 
-def render_all(folder: Path, only: list[str] | None = None, progress: bool = True) -> list[Path]:
-    """Render the catalogue (or ``only`` these entries) into ``folder`` and update the manifest."""
-    from tqdm import tqdm
+def render_all(folder: Path, only: list[str] | None = None, progress: bool | None = None,
+               style: str = "paper") -> list[Path]:
+    """Render the catalogue (or ``only`` these entries) into ``folder`` and update the manifest
+    (the manifest only for the ``paper`` style, which is what ``figures/`` holds)."""
+    from tqdm.auto import tqdm
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     entries = [get_entry(n) for n in only] if only else list(CATALOGUE)
     out = []
-    bar = tqdm(entries, desc="figures", unit="fig", disable=not progress, leave=False)
+    bar = tqdm(entries, desc="figures", unit="fig", disable=None if progress is None else not progress, leave=False)
     for entry in bar:
         bar.set_postfix_str(entry.name)
-        out.append(render(entry, folder))
-    with atomic_output(folder / "manifest.json") as tmp:
-        tmp.write_text(json.dumps(manifest(folder), indent=2, sort_keys=True) + "\n")
+        out.append(render(entry, folder, style=style))
+    if style == "paper":
+        with atomic_output(folder / "manifest.json") as tmp:
+            tmp.write_text(json.dumps(manifest(folder), indent=2, sort_keys=True) + "\n")
     return out
 
 
-def check(folder: Path, only: list[str] | None = None, progress: bool = True) -> list[tuple[str, str]]:
+def check(folder: Path, only: list[str] | None = None, progress: bool | None = None) -> list[tuple[str, str]]:
     """Render into a temporary folder and compare with ``folder``: (filename, 'ok' | 'differs' |
     'missing') per entry."""
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     folder = Path(folder)
     entries = [get_entry(n) for n in only] if only else list(CATALOGUE)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for entry in tqdm(entries, desc="checking", unit="fig", disable=not progress, leave=False):
+        for entry in tqdm(entries, desc="checking", unit="fig", disable=None if progress is None else not progress,
+                          leave=False):
             fresh = render(entry, Path(tmp))
             committed = folder / entry.filename
             if not committed.exists():
