@@ -17,6 +17,7 @@ from diracgan.torchgan import (  # noqa: E402
     GRAD_TOL,
     OPTIMIZER_CASES,
     TORCH_GAMES,
+    CHECK_GAMES,
     TRAIN_TOL,
     CheckResult,
     TorchGAN,
@@ -50,7 +51,8 @@ def assert_all_pass(rows):
 def test_check_gradients_every_game_at_rounding_level():
     rows = check_gradients()
     assert_all_pass(rows)
-    assert [r.loss.split(" ")[0] for r in rows] == list(TORCH_GAMES)
+    assert [r.loss.split(" ")[0] for r in rows] == list(CHECK_GAMES)
+    assert set(TORCH_GAMES) <= set(CHECK_GAMES)
     for r in rows:
         assert r.tolerance == GRAD_TOL == 1e-12
         assert r.measured < 1e-14           # the gradients agree to a few ulps
@@ -112,7 +114,7 @@ def test_check_verdicts_seed_claims(name):
 def test_run_checks_restricted_quick_and_reports():
     rows = run_checks(losses=["gp0"], quick=True)
     assert_all_pass(rows)
-    assert {r.check for r in rows} == {"gradients", "optimizers", "ode", "verdict"}
+    assert {r.check for r in rows} == {"gradients", "noise", "optimizers", "ode", "verdict"}
     assert all(r.loss.startswith("gp0") for r in rows)
     table = checks_table(rows)
     lines = table.splitlines()
@@ -298,7 +300,7 @@ def test_check_command_exit_codes(monkeypatch):
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)
     assert rows and all(row["passed"] for row in rows) and {row["check"] for row in rows} == {
-        "gradients", "optimizers", "ode", "verdict"}
+        "gradients", "noise", "optimizers", "ode", "verdict"}
     bad = tc.CheckResult("gradients", "gp0", "forced failure", 1.0, 1e-12, False, "test")
     monkeypatch.setattr(tc, "run_checks", lambda losses=None, quick=False, progress=None: [bad])
     r = CliRunner().invoke(cli, ["check"], prog_name="diracgan")

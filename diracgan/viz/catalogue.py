@@ -134,6 +134,52 @@ def _planes_1d(style="paper") -> Figure:
     return fig
 
 
+MESCHEDER_START = (1.0, -1.0)
+"""Mescheder et al.'s start (θ, ψ) = (1, 1) in their sign of D (ψ = −φ): (θ, φ) = (1, −1) here."""
+MESCHEDER_PANELS = (
+    ("unregularised (non-saturating)", "vanilla", {}),
+    ("WGAN, weight clipping c = 0.5", "wgan-clip", {"clip": 0.5}),
+    ("WGAN-GP, λ = 0.3", "gp1", {"lam": 0.3}),
+    ("consensus optimisation, γ = 1", "vanilla+consensus", {"consensus_gamma": 1.0}),
+    ("instance noise, σ = 0.7", "vanilla+noise", {"noise_sigma": 0.7}),
+    ("R1 penalty, γ = 1", "vanilla+r1", {"r1_gamma": 1.0}),
+)
+MESCHEDER_LR, MESCHEDER_STEPS = 0.1, 400
+
+
+def _mescheder_1d(style="paper") -> Figure:
+    """Mescheder et al. 2018, Fig. 3 in d = 1: each method's vector field with a simultaneous and an
+    alternating gradient-descent trajectory from the same start."""
+    from ..dynamics.training import train
+
+    schemes = (("simultaneous", PALETTE["orange"]), ("alternating", PALETTE["blue"]))
+    with matplotlib.rc_context(plotting._rc(style)):
+        fig = plotting._figure(style, 10.0, 7.6)
+        axes = fig.subplots(2, 3).ravel()
+        for ax, (title, name, params) in zip(axes, MESCHEDER_PANELS):
+            game = make_game(name, **params)
+            plotting.plot_vector_field(ax, game, 2.0, density=0.9)
+            for mode, color in schemes:
+                run = train(game, [MESCHEDER_START[0]], [MESCHEDER_START[1]], optimizer="sgd", lr=MESCHEDER_LR,
+                            mode=mode, steps=MESCHEDER_STEPS)
+                ok = run.valid(0)
+                x, y = run.theta[0, ok, 0], run.phi[0, ok, 0]
+                ax.plot(x, y, color=color, lw=plotting._w(1.1), zorder=3,
+                        label=f"{mode} gradient descent, lr {MESCHEDER_LR:g}")
+                plotting.direction_arrows(ax, x, y, color=color, n=2)
+                plotting._mark_end(ax, x[-1], y[-1], color, label="end")
+            plotting._mark_start(ax, *MESCHEDER_START, PALETTE["black"], label="start (θ, φ) = (1, −1)")
+            plotting._mark_equilibrium(ax)
+            ax.set_title(title)
+            ax.set_xlabel("θ")
+            ax.set_ylabel("φ")
+            ax.label_outer()
+        plotting.figure_legend(fig, ncols=3)
+        fig.suptitle(f"The comparison of Mescheder et al. (2018, Fig. 3) in d = 1: {MESCHEDER_STEPS} steps "
+                     f"of lr {MESCHEDER_LR:g} on each method's vector field")
+    return fig
+
+
 def _eig_gp0(style="paper") -> Figure:
     # Exactly what `diracgan eig --loss gp0 --sweep lam=0:3:61` draws.
     from ..analysis.sweeps import eigenvalue_sweep
@@ -274,6 +320,11 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("planes-1d", "planes-1d.png",
           "d = 1: the (θ, φ) plane with the vector field and two trajectories for each game.",
           "diracgan figures --only planes-1d", draw=_planes_1d),
+    Entry("mescheder-1d", "mescheder-1d.png",
+          "Mescheder et al. 2018's comparison in d = 1: unregularised, WGAN with clipping, WGAN-GP, consensus, "
+          "instance noise and R1, each with simultaneous and alternating gradient descent from (θ, φ) = (1, −1).",
+          "diracgan figures --only mescheder-1d", draw=_mescheder_1d,
+          params={"lr": MESCHEDER_LR, "steps": MESCHEDER_STEPS}),
     Entry("eig-gp0-lambda", "eig-gp0-lambda.png",
           "gp0: eigenvalues of the equilibrium's Jacobian as λ runs from 0 to 3 (complex for λ < 1, real beyond).",
           "diracgan eig --loss gp0 --sweep lam=0:3:61 --out figures/eig-gp0-lambda.png", draw=_eig_gp0),
