@@ -293,7 +293,10 @@ def manifest(folder: Path) -> dict:
 
 
 def render_all(folder: Path, only: list[str] | None = None, progress: bool = True) -> list[Path]:
-    """Render the catalogue (or ``only`` these entries) into ``folder`` and update the manifest."""
+    """Render the catalogue (or ``only`` these entries) into ``folder`` and update the manifest.
+
+    The manifest is rewritten after every figure and once more on the way out (also when
+    interrupted or when a write fails), so it always lists the hashes of the files on disk."""
     from tqdm import tqdm
 
     folder = Path(folder)
@@ -301,12 +304,22 @@ def render_all(folder: Path, only: list[str] | None = None, progress: bool = Tru
     entries = [get_entry(n) for n in only] if only else list(CATALOGUE)
     out = []
     bar = tqdm(entries, desc="figures", unit="fig", disable=not progress, leave=False)
-    for entry in bar:
-        bar.set_postfix_str(entry.name)
-        out.append(render(entry, folder))
+    try:
+        for entry in bar:
+            bar.set_postfix_str(entry.name)
+            out.append(render(entry, folder))
+            _write_manifest(folder)
+    finally:
+        if out:
+            _write_manifest(folder)
+    if not out:
+        _write_manifest(folder)
+    return out
+
+
+def _write_manifest(folder: Path) -> None:
     with atomic_output(folder / "manifest.json") as tmp:
         tmp.write_text(json.dumps(manifest(folder), indent=2, sort_keys=True) + "\n")
-    return out
 
 
 def check(folder: Path, only: list[str] | None = None, progress: bool = True) -> list[tuple[str, str]]:
