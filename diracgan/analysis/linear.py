@@ -93,6 +93,7 @@ class EquilibriumAnalysis:
     numeric_eigenvalues: tuple[tuple[complex, int], ...] = ()   # numpy on the full 2d×2d J(0)
     max_re: float | None = None
     verdict: str = "not differentiable"
+    numeric_source: str = ""                           # what numpy's eigvals ran on
 
     @property
     def rate(self) -> float | None:
@@ -228,12 +229,15 @@ def _numeric_clusters(eigs: np.ndarray, tol: float = 1e-6) -> tuple[tuple[comple
     groups: list[list[complex]] = []
     for z in sorted(eigs, key=lambda z: (round(z.real, 6), round(z.imag, 6))):
         for g in groups:
-            if abs(z - np.mean(g)) < tol:
+            if z == g[0] or abs(z - np.mean(g)) < tol:
                 g.append(z)
                 break
         else:
             groups.append([z])
-    return tuple((complex(np.mean(g)), len(g)) for g in groups)
+    # (A single or non-finite member is kept as it is: complex division would turn -inf + 0j into
+    # -inf + nan·i.)
+    return tuple((complex(g[0]) if len(g) == 1 or not np.isfinite(g[0]) else complex(np.mean(g)), len(g))
+                 for g in groups)
 
 
 def _exact_values(game: Game, der) -> dict:
@@ -289,14 +293,7 @@ def _analyse(game: Game, dim: int) -> EquilibriumAnalysis:
     eigs = _eigenvalues(m_sym, values if generic_ok else {}, dim)
     m_val = sp.simplify(m_sym.subs(values))
 
-    # The same eigenvalues, numerically, from the full 2d × 2d Jacobian at the equilibrium (the
-    # lambdified one; a preset value that removes a singularity, like gp's c = 0, only shows in
-    # the exact M, so there J(0) is assembled from it).
-    jac = jacobian(game, np.zeros(dim), np.zeros(dim)) if generic_ok else None
-    if jac is None or not np.all(np.isfinite(jac)):
-        jac = np.kron(np.array(m_val.evalf(), dtype=float), np.eye(dim))
-    numeric = _numeric_clusters(np.linalg.eigvals(jac))
-
+    numeric, numeric_source = _numeric_eigenvalues(game, dim, m_val, generic_ok)
     res = [sp.re(e.value) for e in eigs]
     max_re_exact = max(res, key=lambda r: _n(r).real)
     max_re = _n(max_re_exact).real
@@ -311,7 +308,41 @@ def _analyse(game: Game, dim: int) -> EquilibriumAnalysis:
         verdict = "centre"
     else:
         verdict = "marginal"
-    return EquilibriumAnalysis(game, dim, True, (), (), m_sym, m_val, eigs, None, (), numeric, max_re, verdict)
+    return EquilibriumAnalysis(game, dim, True, (), (), m_sym, m_val, eigs, None, (), numeric, max_re, verdict,
+                               numeric_source)
+
+
+DENSE_CHECK_MAX_DIM = 64
+"""Up to this d the numeric eigenvalues come from the full, dense 2d × 2d J(0); above it from
+the 2 × 2 matrix M (J(0) = M ⊗ I_d), each × d, so ``--dim 1000000`` costs no more than d = 1."""
+
+
+def _numeric_eigenvalues(game: Game, dim: int, m_val: sp.Matrix, generic_ok: bool) -> tuple:
+    """The eigenvalues of J(0), numerically: from the lambdified Jacobian (an independent check
+    of the exact ones) at d ≤ :data:`DENSE_CHECK_MAX_DIM`, else from M with multiplicity × d.
+    A preset value that removes a singularity (gp's c = 0) only shows in the exact M, so there
+    M is used.  Entries beyond the float range (λ = 1e308) are scaled: eig(sM) = s·eig(M); an
+    eigenvalue that itself overflows is reported as ±inf."""
+    d_dense = dim if dim <= DENSE_CHECK_MAX_DIM else 1
+    jac = jacobian(game, np.zeros(d_dense), np.zeros(d_dense)) if generic_ok else None
+    if jac is not None and np.all(np.isfinite(jac)):
+        eigs = np.linalg.eigvals(jac)
+    else:
+        d_dense = 0     # from M
+        scale = max((abs(x) for x in m_val), default=sp.S.One)
+        scale = scale if scale != 0 else sp.S.One
+        with np.errstate(all="ignore"):
+            eigs = np.linalg.eigvals(np.array((m_val / scale).evalf(), dtype=float)).astype(complex)
+            s = float(scale)
+            # (0·inf would be NaN: a zero part stays zero.)
+            re = np.where(eigs.real == 0, 0.0, eigs.real * s)
+            im = np.where(eigs.imag == 0, 0.0, eigs.imag * s)
+            eigs = np.empty(len(re), dtype=complex)
+            eigs.real, eigs.imag = re, im
+    clusters = _numeric_clusters(eigs)
+    factor = dim // max(d_dense, 1)
+    source = f"the {2 * dim}×{2 * dim} Jacobian" if d_dense == dim else "the 2×2 matrix M, J(0) = M ⊗ I_d"
+    return tuple((z, m * factor) for z, m in clusters), source
 
 
 @lru_cache(maxsize=None)
@@ -340,7 +371,7 @@ def _m_at(spec, values: tuple) -> tuple | None:
 def equilibrium_matrices(game: Game, overrides: dict | None = None, shape: tuple = ()) -> np.ndarray:
     """M (shape + (2, 2)) at the equilibrium for parameter values that may be arrays of
     ``shape`` (``overrides`` by name; the game's values otherwise).  NaN where the field is not
-    C¹ near the equilibrium.  Games that are C¹ for every parameter value take one vectorised
+    C¹ near the equilibrium; ±inf entries where they exceed the float range (an overflow).  Games that are C¹ for every parameter value take one vectorised
     call of the lambdified Jacobian; the others are decided per distinct parameter value,
     exactly (gp is C¹ only at c = 0)."""
     overrides = overrides or {}
@@ -353,7 +384,9 @@ def equilibrium_matrices(game: Game, overrides: dict | None = None, shape: tuple
         for i in range(2):
             for j in range(2):
                 m[..., i, j] = np.broadcast_to(np.asarray(c[5 * (2 * i + j)], dtype=float), shape)
-        return np.where(np.isfinite(m).all(axis=(-1, -2), keepdims=True), m, np.nan)
+        # C¹ for every parameter value: a non-finite entry can only be an overflow (λ = 1e308
+        # gives 2λ = inf), marked +inf, never NaN (NaN means "not differentiable").
+        return np.where(np.isnan(m), np.inf, m)
     flat = np.stack([a.reshape(-1) for a in args], axis=1) if args else np.zeros((int(np.prod(shape)), 0))
     out = np.full((len(flat), 4), np.nan)
     combos, inverse = np.unique(flat, axis=0, return_inverse=True)

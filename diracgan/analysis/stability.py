@@ -141,10 +141,13 @@ def _scaled(scheme: Scheme, factor) -> Scheme:
 
 
 def _rho(matrices: np.ndarray) -> np.ndarray:
+    """Spectral radii; NaN for matrices with a non-finite entry (the caller tells a
+    singularity from an overflow)."""
     out = np.full(matrices.shape[0], np.nan)
     ok = np.isfinite(matrices).all(axis=(1, 2))
     if ok.any():
-        out[ok] = np.abs(np.linalg.eigvals(matrices[ok])).max(axis=1)
+        with np.errstate(all="ignore"):
+            out[ok] = np.abs(np.linalg.eigvals(matrices[ok])).max(axis=1)
     return out
 
 
@@ -182,9 +185,13 @@ def discrete_stability(game: Game, scheme: Scheme, dim: int = 1) -> DiscreteStab
     """The update map's matrix, eigenvalues and spectral radius at the equilibrium, and the
     largest stable learning rate, for one configuration."""
     m = equilibrium_matrix(game)
-    if not np.all(np.isfinite(m)):
+    if np.isnan(m).any():
         raise InputError(f"{game.name} is not differentiable at the equilibrium (see `diracgan eig --loss "
                          f"{game.name}`): its discrete map has no Jacobian there")
+    if not np.all(np.isfinite(m)):
+        values = ", ".join(f"{game.spec.param(k).symbol} = {v:g}" for k, v in game.values)
+        raise InputError(f"the Jacobian of {game.name} at the equilibrium exceeds the float range (±1.8e308) for "
+                         f"{values}: an overflow, not a singularity; lower the parameter")
     f = update_matrices(scheme, m[None])[0]
     if not np.all(np.isfinite(f)):
         raise InputError(f"the update map at the equilibrium is not finite for {scheme.describe()} "
@@ -213,9 +220,20 @@ class StabilityMap:
     rho: np.ndarray
 
     def stable_fraction(self) -> float:
-        """Fraction of the grid with ρ < 1 (marginal points, ρ = 1 up to 1e-12, are not stable)."""
-        ok = np.isfinite(self.rho)
+        """Fraction of the grid with ρ < 1 (marginal points, ρ = 1 up to 1e-12, are not stable),
+        among the points where the field is differentiable (ρ = inf, an overflow, is unstable)."""
+        ok = ~np.isnan(self.rho)
         return float((self.rho[ok] < 1 - 1e-12).mean()) if ok.any() else 0.0
+
+    @property
+    def n_overflow(self) -> int:
+        """Grid points where the update map or M exceeds the float range (ρ = inf: unstable)."""
+        return int(np.isinf(self.rho).sum())
+
+    @property
+    def n_not_differentiable(self) -> int:
+        """Grid points where the field is not differentiable at the equilibrium (ρ = NaN)."""
+        return int(np.isnan(self.rho).sum())
 
 
 def stability_map(game: Game, scheme_factory, axes: dict[str, np.ndarray]) -> StabilityMap:
@@ -244,7 +262,12 @@ def stability_map(game: Game, scheme_factory, axes: dict[str, np.ndarray]) -> St
                            shape=(flat[names[0]].size,))
     opt_values = {n: v[:, None] for n, v in flat.items() if n in OPTIMIZER_AXES}
     scheme = scheme_factory(**opt_values)
-    rho = _rho(update_matrices(scheme, m)).reshape(shape)
+    with np.errstate(all="ignore"):
+        rho = _rho(update_matrices(scheme, m))
+    # NaN: not differentiable (M is NaN there); a non-finite update map from a finite or
+    # overflowed M is an overflow: ρ = inf, unstable (not left out).
+    not_c1 = np.isnan(m).any(axis=(-1, -2))
+    rho = np.where(not_c1, np.nan, np.where(np.isnan(rho), np.inf, rho)).reshape(shape)
     if len(names) == 1:
         return StabilityMap(game, scheme, names[0], np.asarray(axes[names[0]]), None, None, rho.reshape(-1))
     return StabilityMap(game, scheme, names[0], np.asarray(axes[names[0]]), names[1], np.asarray(axes[names[1]]), rho)
