@@ -248,8 +248,11 @@ def write_sweep(sweep, path: str | os.PathLike, dim: int = 1) -> Path:
             "sweep": name,
             "values": [float(v) for v in sweep.values],
             "differentiable": [bool(x) for x in sweep.valid],
-            "branches": [{"re": [float(x) if ok else None for x, ok in zip(sweep.eigenvalues[:, b].real, sweep.valid)],
-                          "im": [float(x) if ok else None for x, ok in zip(sweep.eigenvalues[:, b].imag, sweep.valid)]}
+            # (null where not differentiable, and where a value exceeds the float range: JSON has no inf)
+            "branches": [{"re": [float(x) if ok and np.isfinite(x) else None
+                                 for x, ok in zip(sweep.eigenvalues[:, b].real, sweep.valid)],
+                          "im": [float(x) if ok and np.isfinite(x) else None
+                                 for x, ok in zip(sweep.eigenvalues[:, b].imag, sweep.valid)]}
                          for b in range(sweep.eigenvalues.shape[1])],
             "multiplicity": dim,
             "stability_crossings": sweep.crossings(),

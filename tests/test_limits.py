@@ -487,3 +487,21 @@ def test_eig_from_the_equilibrium(loss, verdict):
 
 def test_output_error_is_an_oserror_and_input_error_a_value_error():
     assert issubclass(OutputError, OSError) and issubclass(InputError, ValueError)
+
+
+def test_eigenvalue_sweep_to_the_float_limit(tmp_path):
+    """gp0's small eigenvalue −λ + √(λ² − 1) ≈ −1/(2λ) survives λ = 2.5e307; λ = 1e308 (2λ = inf) is an
+    overflow, left out and counted, not 'not differentiable'."""
+    out = tmp_path / "s.csv"
+    result = run_cli(["eig", "--sweep", "lam=0:1e308:5", "-o", out])
+    assert result.exit_code == 0, result.output
+    assert "exceed the float range for 1 values" in result.stderr and "not differentiable" not in result.stderr
+    rows = [r.split(",") for r in out.read_text().splitlines()[1:]]
+    small = {float(r[0]): float(r[2]) for r in rows if r[1] == "1"}
+    for lam in (2.5e307, 5e307, 7.5e307):
+        assert small[lam] == pytest.approx(-1 / (2 * lam), rel=1e-12)
+
+
+def test_exact_per_value_decisions_are_bounded(tmp_path):
+    result = run_cli(["eig", "--loss", "gp", "--sweep", "c=0:2:100000", "-o", tmp_path / "s.csv"])
+    assert_usage_error(result, "at most 5000 distinct values, got 100000", tmp_path)

@@ -368,6 +368,10 @@ def _m_at(spec, values: tuple) -> tuple | None:
     return tuple(_n(e.subs(sub).subs(origin)).real for e in m_exprs)
 
 
+MAX_EXACT_VALUES = 5000
+"""Most distinct parameter values :func:`equilibrium_matrices` decides exactly (a few ms each)."""
+
+
 def equilibrium_matrices(game: Game, overrides: dict | None = None, shape: tuple = ()) -> np.ndarray:
     """M (shape + (2, 2)) at the equilibrium for parameter values that may be arrays of
     ``shape`` (``overrides`` by name; the game's values otherwise).  NaN where the field is not
@@ -390,6 +394,10 @@ def equilibrium_matrices(game: Game, overrides: dict | None = None, shape: tuple
     flat = np.stack([a.reshape(-1) for a in args], axis=1) if args else np.zeros((int(np.prod(shape)), 0))
     out = np.full((len(flat), 4), np.nan)
     combos, inverse = np.unique(flat, axis=0, return_inverse=True)
+    if len(combos) > MAX_EXACT_VALUES:
+        raise InputError(f"{game.name} is decided exactly (sympy) per parameter value, since its field is C¹ at the "
+                         f"equilibrium only for some values: at most {MAX_EXACT_VALUES} distinct values, got "
+                         f"{len(combos)}; lower the COUNT of the range")
     for n, combo in enumerate(combos):
         entries = _m_at(game.spec, tuple(float(x) for x in combo))
         if entries is not None:
@@ -399,17 +407,26 @@ def equilibrium_matrices(game: Game, overrides: dict | None = None, shape: tuple
 
 def eigenvalues_2x2(m: np.ndarray) -> np.ndarray:
     """Eigenvalues of real 2×2 matrices (…, 2, 2), sorted by (Re, Im), computed stably: for
-    real pairs the small root is det/(large root), so λ = 1e9 in gp0 keeps −1/(2λ)."""
-    tr = m[..., 0, 0] + m[..., 1, 1]
-    det = m[..., 0, 0] * m[..., 1, 1] - m[..., 0, 1] * m[..., 1, 0]
-    half = tr / 2
-    disc = half * half - det
+    real pairs the small root is det/(large root), so λ = 1e9 in gp0 keeps −1/(2λ); each
+    matrix is scaled by its largest entry first, so entries up to the float limit (λ = 1e307)
+    do not overflow in the discriminant."""
     with np.errstate(all="ignore"):
+        s = np.max(np.abs(m), axis=(-1, -2))
+        s = np.where((s > 0) & np.isfinite(s), s, 1.0)
+        ms = m / s[..., None, None]
+        tr = ms[..., 0, 0] + ms[..., 1, 1]
+        det_s = ms[..., 0, 0] * ms[..., 1, 1] - ms[..., 0, 1] * ms[..., 1, 0]
+        det = m[..., 0, 0] * m[..., 1, 1] - m[..., 0, 1] * m[..., 1, 0]
+        half = tr / 2
+        disc = half * half - det_s
         root = np.sqrt(np.abs(disc))
-        big = half + np.where(half >= 0, root, -root)
-        small = np.where(big != 0, det / big, 0.0)
+        big_s = half + np.where(half >= 0, root, -root)
+        big = s * big_s
+        # det/big unscaled where det is representable (det_s may underflow: det = 1, s = 1e307),
+        # else from the scaled values.
+        small = np.where(big != 0, np.where(np.isfinite(det), det / big, s * (det_s / big_s)), 0.0)
         real = np.stack([np.minimum(big, small), np.maximum(big, small)], axis=-1).astype(complex)
-        cplx = np.stack([half - 1j * root, half + 1j * root], axis=-1)
+        cplx = np.stack([s * half - 1j * (s * root), s * half + 1j * (s * root)], axis=-1)
     return np.where((disc >= 0)[..., None], real, cplx)
 
 

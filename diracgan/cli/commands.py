@@ -285,7 +285,7 @@ def _eig_sweep(game, d, sweep, out):
         out = f"eig-{game.name}-sweep-{name}.png"
         check_output(out, FIGURE_FORMATS)
     sym = game.spec.param(name).symbol
-    n_bad = int((~result.valid).sum())
+    n_bad = result.n_not_differentiable
     stable = result.valid & (result.max_re < 0)
     msg = f"{game.name}: swept {sym} over [{values[0]:g}, {values[-1]:g}] ({len(values)} values): "
     msg += f"asymptotically stable (max Re μ < 0) at {int(stable.sum())} of them"
@@ -293,6 +293,8 @@ def _eig_sweep(game, d, sweep, out):
         msg += "; max Re μ changes sign at " + ", ".join(f"{sym} ≈ {x:.6g}" for x in result.crossings())
     if n_bad:
         msg += f"; not differentiable at the equilibrium for {n_bad} values (left out)"
+    if result.n_overflow:
+        msg += f"; M or its eigenvalues exceed the float range for {result.n_overflow} values (left out)"
     click.echo(msg, err=True)
     if out.lower().endswith((".csv", ".json")):
         write_sweep(result, out, dim=d)
