@@ -505,3 +505,10 @@ def test_eigenvalue_sweep_to_the_float_limit(tmp_path):
 def test_exact_per_value_decisions_are_bounded(tmp_path):
     result = run_cli(["eig", "--loss", "gp", "--sweep", "c=0:2:100000", "-o", tmp_path / "s.csv"])
     assert_usage_error(result, "at most 5000 distinct values, got 100000", tmp_path)
+
+
+def test_json_output_stays_valid_json_at_an_overflow():
+    result = run_cli(["eig", "--lam", "1e308", "--json", "--no-numeric"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"invalid JSON constant {c}"))
+    assert "-inf" in [e["re"] for e in doc["eigenvalues"]]

@@ -8,6 +8,7 @@ gives one line on stderr and exit code 2, with no traceback and no output file.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 
@@ -98,6 +99,18 @@ class DiracganGroup(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _json_safe(doc):
+    """``doc`` with non-finite floats as the strings "inf", "-inf", "nan" (JSON has no such
+    numbers; an overflow such as λ = 1e308 gives −inf eigenvalues)."""
+    if isinstance(doc, float) and not math.isfinite(doc):
+        return repr(float(doc))
+    if isinstance(doc, dict):
+        return {k: _json_safe(v) for k, v in doc.items()}
+    if isinstance(doc, (list, tuple)):
+        return [_json_safe(v) for v in doc]
+    return doc
 
 
 def _one_line(message) -> str:
@@ -268,7 +281,7 @@ def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, swee
     if as_json:
         import json
 
-        click.echo(json.dumps(analysis_json(analysis, verdict), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(_json_safe(analysis_json(analysis, verdict)), ensure_ascii=False, indent=2))
     elif latex:
         click.echo(analysis_latex(analysis, verdict))
     else:
@@ -461,7 +474,7 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
         if as_json:
             import json
 
-            click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+            click.echo(json.dumps(_json_safe(result.as_dict()), ensure_ascii=False, indent=2))
         else:
             click.echo(result.text())
         return
