@@ -512,3 +512,9 @@ def test_json_output_stays_valid_json_at_an_overflow():
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"invalid JSON constant {c}"))
     assert "-inf" in [e["re"] for e in doc["eigenvalues"]]
+
+
+def test_a_huge_stability_grid_is_refused_before_allocating(tmp_path):
+    result = run_cli(["stability", "--lr", "0.01:2:5000", "--lam", "0:2:5000", "-o", tmp_path / "m.npz"])
+    assert_usage_error(result, "a stability map of 25000000 grid points would need", tmp_path)
+    assert "lower the COUNT of the ranges" in result.stderr

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..dynamics.optimizers import SGD, Extragradient, Optimistic, make_optimizer
 from ..dynamics.training import Scheme, default_mode
-from ..errors import InputError
+from ..errors import InputError, check_memory
 from ..games import Game
 from .linear import complex_text, equilibrium_matrices
 
@@ -252,6 +252,10 @@ def stability_map(game: Game, scheme_factory, axes: dict[str, np.ndarray]) -> St
             raise InputError(f"cannot sweep {n!r}: choose from {', '.join(valid)}")
     if "lr" in names and ("lr_d" in names or "lr_g" in names):
         raise InputError("sweep lr or lr_d/lr_g, not both")
+    points = math.prod(len(np.atleast_1d(axes[n])) for n in names)
+    # ≈ 450 bytes per grid point measured with momentum (4×4 update maps): M, the maps,
+    # eigvals' workspace; 600 with a margin.
+    check_memory(600.0 * points, f"a stability map of {points} grid points", "lower the COUNT of the ranges")
     grids = np.meshgrid(*[np.asarray(axes[n], dtype=float) for n in names], indexing="xy")
     shape = grids[0].shape
     flat = {n: g.reshape(-1) for n, g in zip(names, grids)}
