@@ -12,13 +12,14 @@ import contextlib
 import csv
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, OutputError
 
 __all__ = ["DATA_FORMATS", "FIGURE_FORMATS", "check_output", "atomic_output", "write_table", "write_trajectories"]
 
@@ -27,8 +28,15 @@ FIGURE_FORMATS = (".png", ".pdf", ".svg")
 
 
 def check_output(path: str | os.PathLike, formats: Sequence[str]) -> Path:
-    """Validate an output path: extension in ``formats`` and a writable existing folder."""
-    path = Path(path)
+    """Validate an output path: extension in ``formats`` and a writable existing folder.
+
+    The folder is probed by creating (and removing) an empty temporary file in it, so a
+    read-only file system, ``/proc`` or ``/sys`` fail here, before any computation, not after.
+    """
+    text = os.fspath(path)
+    if text.endswith(("/", os.sep)):
+        raise InputError(f"cannot write {text!r}: a trailing slash names a folder; give a file name")
+    path = Path(text)
     ext = path.suffix.lower()
     if ext not in formats:
         raise InputError(f"cannot write {str(path)!r}: unknown extension {ext or '(none)'!r}; "
@@ -37,25 +45,86 @@ def check_output(path: str | os.PathLike, formats: Sequence[str]) -> Path:
     if folder.exists() and not folder.is_dir():
         raise InputError(f"cannot write {str(path)!r}: {str(folder)!r} is a file, not a folder")
     if not folder.is_dir():
+        missing = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
+        if missing is not None:
+            raise InputError(f"cannot write {str(path)!r}: {str(missing)!r} is a file, not a folder")
         raise InputError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
     if path.is_dir():
         raise InputError(f"cannot write {str(path)!r}: it is a folder")
     if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise InputError(f"cannot write {str(path)!r}: permission denied")
+    if path.exists() and not path.is_file():
+        raise InputError(f"cannot write {str(path)!r}: it is not a regular file")
+    probe_folder(folder, f"cannot write {str(path)!r}")
     return path
+
+
+def check_output_folder(folder: str | os.PathLike, option: str = "--dir") -> Path:
+    """Validate a folder to write into (created later if missing): not empty, not a file, no
+    file among its ancestors, and the nearest existing ancestor writable (probed)."""
+    text = os.fspath(folder)
+    if not text.strip():
+        raise InputError(f"{option} is empty; give a folder name (use . for the current folder)")
+    path = Path(text)
+    for p in [path, *path.parents]:
+        if p.exists():
+            if not p.is_dir():
+                raise InputError(f"{option} {text!r}: {str(p)!r} is a file, not a folder")
+            probe_folder(p, f"cannot write into {text!r}")
+            break
+    return path
+
+
+def probe_folder(folder: str | os.PathLike, what: str) -> None:
+    """Create and remove an empty temporary file in ``folder``; :class:`InputError` ('``what``:
+    reason') if that fails (read-only file system, ``/proc``, ``/sys``, no permission)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".diracgan-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise InputError(f"{what}: {exc.strerror or exc}") from None
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode the file would get from ``open()``: an existing file's own mode, else
+    0o666 minus the umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; on success move it onto ``path``."""
+    """Yield a temporary path next to ``path``; on success move it onto ``path``.
+
+    The temporary file is removed on any failure (an exception, SIGINT or SIGTERM turned into
+    :class:`~diracgan.errors.Interrupted`), so ``path`` is either the complete new file or the
+    previous one, untouched.  The new file gets the previous file's mode, or 0o666 minus the
+    umask for a new one (as ``open()`` would).  A failing write (disk full, read-only file
+    system, …) raises :class:`~diracgan.errors.OutputError` with one line.
+    """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent or ".")
-    os.close(fd)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=folder)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
     tmp = Path(tmp)
     try:
         yield tmp
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, _new_file_mode(path))
+        with open(tmp, "rb") as fh:      # flush to the device: a full disk shows here, not later
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputError(f"cannot write {str(path)!r}: {exc.strerror or ' '.join(str(exc).split())}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -179,8 +248,11 @@ def write_sweep(sweep, path: str | os.PathLike, dim: int = 1) -> Path:
             "sweep": name,
             "values": [float(v) for v in sweep.values],
             "differentiable": [bool(x) for x in sweep.valid],
-            "branches": [{"re": [float(x) if ok else None for x, ok in zip(sweep.eigenvalues[:, b].real, sweep.valid)],
-                          "im": [float(x) if ok else None for x, ok in zip(sweep.eigenvalues[:, b].imag, sweep.valid)]}
+            # (null where not differentiable, and where a value exceeds the float range: JSON has no inf)
+            "branches": [{"re": [float(x) if ok and np.isfinite(x) else None
+                                 for x, ok in zip(sweep.eigenvalues[:, b].real, sweep.valid)],
+                          "im": [float(x) if ok and np.isfinite(x) else None
+                                 for x, ok in zip(sweep.eigenvalues[:, b].imag, sweep.valid)]}
                          for b in range(sweep.eigenvalues.shape[1])],
             "multiplicity": dim,
             "stability_crossings": sweep.crossings(),
@@ -241,7 +313,8 @@ def write_training(run, path: str | os.PathLike) -> Path:
 
 def write_stability_map(smap, path: str | os.PathLike) -> Path:
     """ρ over the grid: ``.csv`` (``x,[y,]rho``, one row per grid point, NaN-free: points where
-    the field is not differentiable are left out), ``.json`` or ``.npz`` (axes and the ρ array)."""
+    the field is not differentiable are left out; ``inf`` where ρ overflowed), ``.json`` (ρ with
+    null for both, and an ``overflow`` mask) or ``.npz`` (axes and the ρ array, NaN and inf)."""
     path = check_output(path, DATA_FORMATS)
     ext = path.suffix.lower()
     if ext == ".csv":
@@ -250,12 +323,13 @@ def write_stability_map(smap, path: str | os.PathLike) -> Path:
         else:
             xx, yy = np.meshgrid(smap.x, smap.y)
             header, rows = [smap.x_name, smap.y_name, "rho"], np.column_stack([xx.ravel(), yy.ravel(), smap.rho.ravel()])
-        write_table(path, header, rows[np.isfinite(rows).all(axis=1)])
+        write_table(path, header, rows[~np.isnan(rows).any(axis=1)])   # ρ = inf (overflow) is kept
     elif ext == ".json":
         doc = {"loss": smap.game.name, "params": smap.game.params, "scheme": smap.scheme.describe(),
                "x_name": smap.x_name, "x": smap.x.tolist(), "y_name": smap.y_name,
                "y": None if smap.y is None else smap.y.tolist(),
-               "rho": np.where(np.isfinite(smap.rho), smap.rho, np.nan).tolist()}
+               "rho": np.where(np.isfinite(smap.rho), smap.rho, np.nan).tolist(),
+               "overflow": np.isinf(smap.rho).tolist()}
         text = json.dumps(doc).replace("NaN", "null")
         with atomic_output(path) as tmp:
             tmp.write_text(text + "\n")

@@ -189,7 +189,8 @@ def analysis_text(analysis, verdict=None) -> str:
         for e in analysis.eigenvalues:
             lines.append(f"         μ = {eigen_text(e)}   ×{e.multiplicity}")
         num = ", ".join(f"{_num(z)} ×{m}" for z, m in analysis.numeric_eigenvalues)
-        lines.append(f"  numeric check (numpy.linalg.eigvals of the {2 * d}×{2 * d} Jacobian): {num}")
+        source = analysis.numeric_source or f"the {2 * d}×{2 * d} Jacobian"
+        lines.append(f"  numeric check (numpy.linalg.eigvals of {source}): {num}")
     else:
         lines.append(analysis.differentiability_text() + ".")
     lines.append("linear verdict:  " + (analysis.verdict_text() if analysis.differentiable else

@@ -283,10 +283,11 @@ def test_seed_games_from_the_seed_start(name):
 
 
 def test_step_budget_stops_a_run_instead_of_hanging():
-    """wgan with a tiny ‖φ‖ rotates at rate ~‖θ‖/‖φ‖²: the budget stops it as failed."""
+    """wgan with a tiny ‖φ‖ rotates at rate ~‖θ‖/‖φ‖²: the budget stops it as failed (at the
+    first checkpoint, 1000 steps, since reaching t_max would need far more than the budget)."""
     run = simulate(make_game("wgan"), [[1e-3, 0.0], [0.2, 0.1]], [[0.0, 1e-6], [0.1, 0.2]], t_max=1.0, samples=11,
                    max_steps=2000)
-    assert run.status[0] == Status.FAILED and "2000 solver steps" in run.messages[0]
+    assert run.status[0] == Status.FAILED and "over the budget of 2000 (--max-steps)" in run.messages[0]
     assert np.all(np.isfinite(run.run(0)[1]))
 
 

@@ -94,6 +94,7 @@ class EquilibriumAnalysis:
     numeric_eigenvalues: tuple[tuple[complex, int], ...] = ()   # numpy on the full 2d×2d J(0)
     max_re: float | None = None
     verdict: str = "not differentiable"
+    numeric_source: str = ""                           # what numpy's eigvals ran on
 
     @property
     def rate(self) -> float | None:
@@ -293,12 +294,15 @@ def _numeric_clusters(eigs: np.ndarray, tol: float = 1e-6) -> tuple[tuple[comple
     groups: list[list[complex]] = []
     for z in sorted(eigs, key=lambda z: (round(z.real, 6), round(z.imag, 6))):
         for g in groups:
-            if abs(z - np.mean(g)) < tol:
+            if z == g[0] or abs(z - np.mean(g)) < tol:
                 g.append(z)
                 break
         else:
             groups.append([z])
-    return tuple((complex(np.mean(g)), len(g)) for g in groups)
+    # (A single or non-finite member is kept as it is: complex division would turn -inf + 0j into
+    # -inf + nan·i.)
+    return tuple((complex(g[0]) if len(g) == 1 or not np.isfinite(g[0]) else complex(np.mean(g)), len(g))
+                 for g in groups)
 
 
 def _exact_values(game: Game, der) -> dict:
@@ -375,14 +379,7 @@ def _analyse(game: Game, dim: int) -> EquilibriumAnalysis:
     eigs = _eigenvalues(m_sym, values if generic_ok else {}, dim)
     m_val = sp.simplify(m_sym.subs(values))
 
-    # The same eigenvalues, numerically, from the full 2d × 2d Jacobian at the equilibrium (the
-    # lambdified one; a preset value that removes a singularity, like gp's c = 0, only shows in
-    # the exact M, so there J(0) is assembled from it).
-    jac = jacobian(game, np.zeros(dim), np.zeros(dim)) if generic_ok else None
-    if jac is None or not np.all(np.isfinite(jac)):
-        jac = np.kron(np.array(m_val.evalf(), dtype=float), np.eye(dim))
-    numeric = _numeric_clusters(np.linalg.eigvals(jac))
-
+    numeric, numeric_source = _numeric_eigenvalues(game, dim, m_val, generic_ok)
     res = [sp.re(e.value) for e in eigs]
     max_re_exact = max(res, key=lambda r: _n(r).real)
     max_re = _n(max_re_exact).real
@@ -397,7 +394,41 @@ def _analyse(game: Game, dim: int) -> EquilibriumAnalysis:
         verdict = "centre"
     else:
         verdict = "marginal"
-    return EquilibriumAnalysis(game, dim, True, (), (), m_sym, m_val, eigs, None, (), numeric, max_re, verdict)
+    return EquilibriumAnalysis(game, dim, True, (), (), m_sym, m_val, eigs, None, (), numeric, max_re, verdict,
+                               numeric_source)
+
+
+DENSE_CHECK_MAX_DIM = 64
+"""Up to this d the numeric eigenvalues come from the full, dense 2d × 2d J(0); above it from
+the 2 × 2 matrix M (J(0) = M ⊗ I_d), each × d, so ``--dim 1000000`` costs no more than d = 1."""
+
+
+def _numeric_eigenvalues(game: Game, dim: int, m_val: sp.Matrix, generic_ok: bool) -> tuple:
+    """The eigenvalues of J(0), numerically: from the lambdified Jacobian (an independent check
+    of the exact ones) at d ≤ :data:`DENSE_CHECK_MAX_DIM`, else from M with multiplicity × d.
+    A preset value that removes a singularity (gp's c = 0) only shows in the exact M, so there
+    M is used.  Entries beyond the float range (λ = 1e308) are scaled: eig(sM) = s·eig(M); an
+    eigenvalue that itself overflows is reported as ±inf."""
+    d_dense = dim if dim <= DENSE_CHECK_MAX_DIM else 1
+    jac = jacobian(game, np.zeros(d_dense), np.zeros(d_dense)) if generic_ok else None
+    if jac is not None and np.all(np.isfinite(jac)):
+        eigs = np.linalg.eigvals(jac)
+    else:
+        d_dense = 0     # from M
+        scale = max((abs(x) for x in m_val), default=sp.S.One)
+        scale = scale if scale != 0 else sp.S.One
+        with np.errstate(all="ignore"):
+            eigs = np.linalg.eigvals(np.array((m_val / scale).evalf(), dtype=float)).astype(complex)
+            s = float(scale)
+            # (0·inf would be NaN: a zero part stays zero.)
+            re = np.where(eigs.real == 0, 0.0, eigs.real * s)
+            im = np.where(eigs.imag == 0, 0.0, eigs.imag * s)
+            eigs = np.empty(len(re), dtype=complex)
+            eigs.real, eigs.imag = re, im
+    clusters = _numeric_clusters(eigs)
+    factor = dim // max(d_dense, 1)
+    source = f"the {2 * dim}×{2 * dim} Jacobian" if d_dense == dim else "the 2×2 matrix M, J(0) = M ⊗ I_d"
+    return tuple((z, m * factor) for z, m in clusters), source
 
 
 @lru_cache(maxsize=None)
@@ -432,10 +463,14 @@ def _m_at(spec, values: tuple) -> tuple | None:
     return tuple(_n(e.subs(sub).subs(origin)).real for e in m_exprs)
 
 
+MAX_EXACT_VALUES = 5000
+"""Most distinct parameter values :func:`equilibrium_matrices` decides exactly (a few ms each)."""
+
+
 def equilibrium_matrices(game: Game, overrides: dict | None = None, shape: tuple = ()) -> np.ndarray:
     """M (shape + (2, 2)) at the equilibrium for parameter values that may be arrays of
     ``shape`` (``overrides`` by name; the game's values otherwise).  NaN where the field is not
-    C¹ near the equilibrium.  Games that are C¹ for every parameter value take one vectorised
+    C¹ near the equilibrium; ±inf entries where they exceed the float range (an overflow).  Games that are C¹ for every parameter value take one vectorised
     call of the lambdified Jacobian; the others are decided per distinct parameter value,
     exactly (gp is C¹ only at c = 0)."""
     overrides = overrides or {}
@@ -448,10 +483,16 @@ def equilibrium_matrices(game: Game, overrides: dict | None = None, shape: tuple
         for i in range(2):
             for j in range(2):
                 m[..., i, j] = np.broadcast_to(np.asarray(c[2 * i + j], dtype=float), shape)
-        return np.where(np.isfinite(m).all(axis=(-1, -2), keepdims=True), m, np.nan)
+        # C¹ for every parameter value: a non-finite entry can only be an overflow (λ = 1e308
+        # gives 2λ = inf), marked +inf, never NaN (NaN means "not differentiable").
+        return np.where(np.isnan(m), np.inf, m)
     flat = np.stack([a.reshape(-1) for a in args], axis=1) if args else np.zeros((int(np.prod(shape)), 0))
     out = np.full((len(flat), 4), np.nan)
     combos, inverse = np.unique(flat, axis=0, return_inverse=True)
+    if len(combos) > MAX_EXACT_VALUES:
+        raise InputError(f"{game.name} is decided exactly (sympy) per parameter value, since its field is C¹ at the "
+                         f"equilibrium only for some values: at most {MAX_EXACT_VALUES} distinct values, got "
+                         f"{len(combos)}; lower the COUNT of the range")
     for n, combo in enumerate(combos):
         entries = _m_at(game.spec, tuple(float(x) for x in combo))
         if entries is not None:
@@ -461,17 +502,26 @@ def equilibrium_matrices(game: Game, overrides: dict | None = None, shape: tuple
 
 def eigenvalues_2x2(m: np.ndarray) -> np.ndarray:
     """Eigenvalues of real 2×2 matrices (…, 2, 2), sorted by (Re, Im), computed stably: for
-    real pairs the small root is det/(large root), so λ = 1e9 in gp0 keeps −1/(2λ)."""
-    tr = m[..., 0, 0] + m[..., 1, 1]
-    det = m[..., 0, 0] * m[..., 1, 1] - m[..., 0, 1] * m[..., 1, 0]
-    half = tr / 2
-    disc = half * half - det
+    real pairs the small root is det/(large root), so λ = 1e9 in gp0 keeps −1/(2λ); each
+    matrix is scaled by its largest entry first, so entries up to the float limit (λ = 1e307)
+    do not overflow in the discriminant."""
     with np.errstate(all="ignore"):
+        s = np.max(np.abs(m), axis=(-1, -2))
+        s = np.where((s > 0) & np.isfinite(s), s, 1.0)
+        ms = m / s[..., None, None]
+        tr = ms[..., 0, 0] + ms[..., 1, 1]
+        det_s = ms[..., 0, 0] * ms[..., 1, 1] - ms[..., 0, 1] * ms[..., 1, 0]
+        det = m[..., 0, 0] * m[..., 1, 1] - m[..., 0, 1] * m[..., 1, 0]
+        half = tr / 2
+        disc = half * half - det_s
         root = np.sqrt(np.abs(disc))
-        big = half + np.where(half >= 0, root, -root)
-        small = np.where(big != 0, det / big, 0.0)
+        big_s = half + np.where(half >= 0, root, -root)
+        big = s * big_s
+        # det/big unscaled where det is representable (det_s may underflow: det = 1, s = 1e307),
+        # else from the scaled values.
+        small = np.where(big != 0, np.where(np.isfinite(det), det / big, s * (det_s / big_s)), 0.0)
         real = np.stack([np.minimum(big, small), np.maximum(big, small)], axis=-1).astype(complex)
-        cplx = np.stack([half - 1j * root, half + 1j * root], axis=-1)
+        cplx = np.stack([s * half - 1j * (s * root), s * half + 1j * (s * root)], axis=-1)
     return np.where((disc >= 0)[..., None], real, cplx)
 
 

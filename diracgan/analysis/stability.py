@@ -29,7 +29,7 @@ import numpy as np
 
 from ..dynamics.optimizers import SGD, Extragradient, Optimistic, make_optimizer
 from ..dynamics.training import Scheme, default_mode
-from ..errors import InputError
+from ..errors import InputError, check_memory
 from ..games import Game
 from .linear import complex_text, equilibrium_matrices
 
@@ -141,10 +141,13 @@ def _scaled(scheme: Scheme, factor) -> Scheme:
 
 
 def _rho(matrices: np.ndarray) -> np.ndarray:
+    """Spectral radii; NaN for matrices with a non-finite entry (the caller tells a
+    singularity from an overflow)."""
     out = np.full(matrices.shape[0], np.nan)
     ok = np.isfinite(matrices).all(axis=(1, 2))
     if ok.any():
-        out[ok] = np.abs(np.linalg.eigvals(matrices[ok])).max(axis=1)
+        with np.errstate(all="ignore"):
+            out[ok] = np.abs(np.linalg.eigvals(matrices[ok])).max(axis=1)
     return out
 
 
@@ -182,9 +185,13 @@ def discrete_stability(game: Game, scheme: Scheme, dim: int = 1) -> DiscreteStab
     """The update map's matrix, eigenvalues and spectral radius at the equilibrium, and the
     largest stable learning rate, for one configuration."""
     m = equilibrium_matrix(game)
-    if not np.all(np.isfinite(m)):
+    if np.isnan(m).any():
         raise InputError(f"{game.name} is not differentiable at the equilibrium (see `diracgan eig --loss "
                          f"{game.name}`): its discrete map has no Jacobian there")
+    if not np.all(np.isfinite(m)):
+        values = ", ".join(f"{game.spec.param(k).symbol} = {v:g}" for k, v in game.values)
+        raise InputError(f"the Jacobian of {game.name} at the equilibrium exceeds the float range (±1.8e308) for "
+                         f"{values}: an overflow, not a singularity; lower the parameter")
     f = update_matrices(scheme, m[None])[0]
     if not np.all(np.isfinite(f)):
         raise InputError(f"the update map at the equilibrium is not finite for {scheme.describe()} "
@@ -213,9 +220,20 @@ class StabilityMap:
     rho: np.ndarray
 
     def stable_fraction(self) -> float:
-        """Fraction of the grid with ρ < 1 (marginal points, ρ = 1 up to 1e-12, are not stable)."""
-        ok = np.isfinite(self.rho)
+        """Fraction of the grid with ρ < 1 (marginal points, ρ = 1 up to 1e-12, are not stable),
+        among the points where the field is differentiable (ρ = inf, an overflow, is unstable)."""
+        ok = ~np.isnan(self.rho)
         return float((self.rho[ok] < 1 - 1e-12).mean()) if ok.any() else 0.0
+
+    @property
+    def n_overflow(self) -> int:
+        """Grid points where the update map or M exceeds the float range (ρ = inf: unstable)."""
+        return int(np.isinf(self.rho).sum())
+
+    @property
+    def n_not_differentiable(self) -> int:
+        """Grid points where the field is not differentiable at the equilibrium (ρ = NaN)."""
+        return int(np.isnan(self.rho).sum())
 
 
 def stability_map(game: Game, scheme_factory, axes: dict[str, np.ndarray]) -> StabilityMap:
@@ -234,6 +252,10 @@ def stability_map(game: Game, scheme_factory, axes: dict[str, np.ndarray]) -> St
             raise InputError(f"cannot sweep {n!r}: choose from {', '.join(valid)}")
     if "lr" in names and ("lr_d" in names or "lr_g" in names):
         raise InputError("sweep lr or lr_d/lr_g, not both")
+    points = math.prod(len(np.atleast_1d(axes[n])) for n in names)
+    # ≈ 450 bytes per grid point measured with momentum (4×4 update maps): M, the maps,
+    # eigvals' workspace; 600 with a margin.
+    check_memory(600.0 * points, f"a stability map of {points} grid points", "lower the COUNT of the ranges")
     grids = np.meshgrid(*[np.asarray(axes[n], dtype=float) for n in names], indexing="xy")
     shape = grids[0].shape
     flat = {n: g.reshape(-1) for n, g in zip(names, grids)}
@@ -244,7 +266,12 @@ def stability_map(game: Game, scheme_factory, axes: dict[str, np.ndarray]) -> St
                            shape=(flat[names[0]].size,))
     opt_values = {n: v[:, None] for n, v in flat.items() if n in OPTIMIZER_AXES}
     scheme = scheme_factory(**opt_values)
-    rho = _rho(update_matrices(scheme, m)).reshape(shape)
+    with np.errstate(all="ignore"):
+        rho = _rho(update_matrices(scheme, m))
+    # NaN: not differentiable (M is NaN there); a non-finite update map from a finite or
+    # overflowed M is an overflow: ρ = inf, unstable (not left out).
+    not_c1 = np.isnan(m).any(axis=(-1, -2))
+    rho = np.where(not_c1, np.nan, np.where(np.isnan(rho), np.inf, rho)).reshape(shape)
     if len(names) == 1:
         return StabilityMap(game, scheme, names[0], np.asarray(axes[names[0]]), None, None, rho.reshape(-1))
     return StabilityMap(game, scheme, names[0], np.asarray(axes[names[0]]), names[1], np.asarray(axes[names[1]]), rho)

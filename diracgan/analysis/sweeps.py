@@ -23,7 +23,8 @@ class SweepResult:
     """Eigenvalues of M (each ×d in J) along a parameter sweep.
 
     ``values`` (K,), ``eigenvalues`` (K, 2) complex sorted by (Re, Im), ``valid`` (K,) False
-    where the field is not differentiable at the equilibrium (no eigenvalues there).
+    where there are no eigenvalues: the field is not differentiable at the equilibrium
+    (``differentiable`` False) or M overflows the float range.
     """
 
     game: Game
@@ -31,6 +32,16 @@ class SweepResult:
     values: np.ndarray
     eigenvalues: np.ndarray
     valid: np.ndarray
+    differentiable: np.ndarray | None = None
+
+    @property
+    def n_not_differentiable(self) -> int:
+        return int((~self.valid).sum()) if self.differentiable is None else int((~self.differentiable).sum())
+
+    @property
+    def n_overflow(self) -> int:
+        """Values where the field is differentiable but M or its eigenvalues exceed the float range."""
+        return 0 if self.differentiable is None else int((self.differentiable & ~self.valid).sum())
 
     @property
     def max_re(self) -> np.ndarray:
@@ -41,7 +52,8 @@ class SweepResult:
         m = self.max_re
         out = []
         for i in range(len(m) - 1):
-            if self.valid[i] and self.valid[i + 1] and np.sign(m[i]) != np.sign(m[i + 1]) and m[i] != m[i + 1]:
+            if (self.valid[i] and self.valid[i + 1] and np.isfinite(m[i]) and np.isfinite(m[i + 1])
+                    and np.sign(m[i]) != np.sign(m[i + 1]) and m[i] != m[i + 1]):
                 out.append(float(self.values[i] - m[i] * (self.values[i + 1] - self.values[i]) / (m[i + 1] - m[i])))
         return out
 
@@ -81,6 +93,10 @@ def eigenvalue_sweep(game: Game, name: str, values) -> SweepResult:
     for v in (values.min(), values.max()):
         spec.param(name).check(float(v), game.name)
     m = equilibrium_matrices(game, {name: values}, shape=values.shape)
-    eig = eigenvalues_2x2(m)
+    with np.errstate(all="ignore"):
+        eig = eigenvalues_2x2(m)
+    # Not differentiable: M is NaN.  Differentiable but not valid: M or its eigenvalues exceed
+    # the float range (λ near 1e308), an overflow.
     valid = np.isfinite(eig).all(axis=1)
-    return SweepResult(game, name, values, eig, valid)
+    differentiable = ~np.isnan(m).any(axis=(-1, -2))
+    return SweepResult(game, name, values, np.where(valid[:, None], eig, np.nan), valid, differentiable)

@@ -18,7 +18,7 @@ import numpy as np
 from ..derivation.numeric import velocity
 from ..dynamics.flow import Status, simulate
 from ..dynamics.starts import default_start
-from ..errors import InputError
+from ..errors import InputError, check_memory
 from ..games import Game
 from .linear import EquilibriumAnalysis
 
@@ -147,8 +147,19 @@ def numeric_verdict(game: Game, theta0=None, phi0=None, *, dim: int | None = Non
     common = dict(horizon=horizon, start_theta=tuple(theta0.tolist()), start_phi=tuple(phi0.tolist()))
     predicted = linear.rate if linear is not None else None
     if r0 == 0:
-        return NumericVerdict("converges", "converges: the start is the equilibrium", final_distance=0.0,
-                              predicted_rate=predicted, **common)
+        # The equilibrium is a fixed point only where the field is defined (and zero) there.
+        with np.errstate(all="ignore"):
+            v = np.concatenate(velocity(game, theta0, phi0))
+        if not np.all(np.isfinite(v)):
+            where = f" ({game.name} is singular at {game.spec.singular})" if game.spec.singular else ""
+            return NumericVerdict("undetermined", f"undetermined: the start is the equilibrium, where the field is "
+                                  f"not defined{where}; start elsewhere with --theta/--phi", final_distance=0.0,
+                                  predicted_rate=predicted, **common)
+        return NumericVerdict("converges", "converges: the start is the equilibrium, a fixed point of the field",
+                              final_distance=0.0, predicted_rate=predicted, **common)
+    n = 2 * theta0.size
+    check_memory(8.0 * samples * n * 2, f"the numeric verdict's {samples} samples × {n} coordinates",
+                 "give --no-numeric or a smaller --dim")
     extra = {} if max_steps is None else {"max_steps": max_steps}
     run = simulate(game, theta0, phi0, t_max=horizon, samples=samples, rtol=rtol,
                    atol=atol if atol is not None else max(1e-12 * r0, 1e-300), **extra)

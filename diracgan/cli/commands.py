@@ -8,6 +8,7 @@ gives one line on stderr and exit code 2, with no traceback and no output file.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 
@@ -16,6 +17,9 @@ import click
 from ..errors import InputError
 from ..games import REGULARISERS
 from .options import (
+    DIM,
+    RECORD_EVERY,
+    STEPS,
     LOSS_CHOICE,
     POSITIVE,
     RANGE,
@@ -37,6 +41,9 @@ from .options import (
     require_torch,
 )
 
+REFERENCE_FLOW_STEPS = 5_000
+"""Solver-step budget of the gradient-flow reference drawn by ``train --plot``."""
+
 # click ≥ 8.2 raises this (a UsageError) for a group called without arguments.
 _NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
@@ -47,47 +54,87 @@ class DiracganGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         import warnings
 
+        from ..errors import Interrupted, OutputError, raise_on_signals
+
         # Overflow and 0/0 in numpy are expected at blow-ups and singular points; the commands
         # report them as run statuses, so the warnings would only add noise lines.
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         try:
-            rv = super().main(args=args, prog_name=prog_name or "diracgan", complete_var=complete_var,
-                              standalone_mode=False, **extra)
+            # SIGINT/SIGTERM raise Interrupted (not KeyboardInterrupt, which click turns into
+            # 'Aborted!'), so temporary files are removed on the way out.
+            with raise_on_signals():
+                rv = super().main(args=args, prog_name=prog_name or "diracgan", complete_var=complete_var,
+                                  standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else 0
         except _NoArgsIsHelp as exc:  # bare `diracgan`: show the help, as --help does
             click.echo(exc.ctx.get_help() if exc.ctx is not None else "")
             code = 0
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            click.echo(f"Error: {_one_line(exc.format_message())}{hint}", err=True)
             code = 2
         except InputError as exc:
-            click.echo(f"Error: {cli_message(str(exc))}", err=True)
+            click.echo(f"Error: {cli_message(_one_line(exc))}", err=True)
             code = 2
         except click.ClickException as exc:
-            click.echo(f"Error: {exc.format_message()}", err=True)
+            click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
             code = exc.exit_code
-        except click.Abort:
-            click.echo("Aborted!", err=True)
-            code = 1
+        except Interrupted as exc:
+            click.echo(exc.message, err=True)
+            code = exc.exit_code
+        except click.Abort as exc:
+            if isinstance(exc.__cause__, KeyboardInterrupt):
+                click.echo("Interrupted.", err=True)
+                code = 130
+            else:
+                click.echo("Aborted!", err=True)
+                code = 1
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             code = 130
+        except OutputError as exc:
+            click.echo(f"Error: {_one_line(exc)}", err=True)
+            code = 1
+        except OSError as exc:  # a read or write the commands did not foresee: one line, not a traceback
+            where = f" {exc.filename!r}" if exc.filename else ""
+            click.echo(f"Error: cannot access{where}: {exc.strerror or _one_line(exc)}", err=True)
+            code = 1
+        except MemoryError:
+            click.echo("Error: out of memory; lower the sizes (--n-init, --samples, --steps, --dim)", err=True)
+            code = 1
         if standalone_mode:
             sys.exit(code)
         return code
 
 
+def _json_safe(doc):
+    """``doc`` with non-finite floats as the strings "inf", "-inf", "nan" (JSON has no such
+    numbers; an overflow such as λ = 1e308 gives −inf eigenvalues)."""
+    if isinstance(doc, float) and not math.isfinite(doc):
+        return repr(float(doc))
+    if isinstance(doc, dict):
+        return {k: _json_safe(v) for k, v in doc.items()}
+    if isinstance(doc, (list, tuple)):
+        return [_json_safe(v) for v in doc]
+    return doc
+
+
+def _one_line(message) -> str:
+    """A message on one line (exception texts from libraries may contain newlines)."""
+    return " ".join(str(message).split())
+
+
 def _simulate(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, method, rtol, atol,
               samples, dt, bound, max_steps):
-    from ..dynamics.flow import output_times, simulate
+    from ..dynamics.flow import check_simulation_size, simulate
 
     game = _make_game(loss, lam, c)
     if game.spec.discrete_only:
         raise InputError(f"{loss} is defined only in discrete time (a projection step); "
                          f"use `diracgan train --loss {loss}`")
+    # Sizes first: nothing (starts, output times) is allocated before the memory check.
+    check_simulation_size(n_init or 1, dim or 2, t_max, samples, dt, method)
     th, ph, d, where = _resolve_starts(dim, theta, phi, n_init, seed, box, starts_file)
-    output_times(t_max, samples, dt)  # validate before the expensive part
     t0 = time.perf_counter()
     traj = simulate(game, th, ph, t_max=t_max, samples=samples, dt=dt, method=method, rtol=rtol, atol=atol,
                     bound=bound, max_steps=max_steps)
@@ -242,7 +289,7 @@ def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, swee
     if as_json:
         import json
 
-        click.echo(json.dumps(analysis_json(analysis, verdict), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(_json_safe(analysis_json(analysis, verdict)), ensure_ascii=False, indent=2))
     elif latex:
         click.echo(analysis_latex(analysis, verdict))
     else:
@@ -259,7 +306,7 @@ def _eig_sweep(game, d, sweep, out, style="paper"):
         out = f"eig-{game.name}-sweep-{name}.png"
         check_output(out, FIGURE_FORMATS)
     sym = game.spec.param(name).symbol
-    n_bad = int((~result.valid).sum())
+    n_bad = result.n_not_differentiable
     stable = result.valid & (result.max_re < 0)
     msg = f"{game.name}: swept {sym} over [{values[0]:g}, {values[-1]:g}] ({len(values)} values): "
     msg += f"asymptotically stable (max Re μ < 0) at {int(stable.sum())} of them"
@@ -267,6 +314,8 @@ def _eig_sweep(game, d, sweep, out, style="paper"):
         msg += "; max Re μ changes sign at " + ", ".join(f"{sym} ≈ {x:.6g}" for x in result.crossings())
     if n_bad:
         msg += f"; not differentiable at the equilibrium for {n_bad} values (left out)"
+    if result.n_overflow:
+        msg += f"; M or its eigenvalues exceed the float range for {result.n_overflow} values (left out)"
     click.echo(msg, err=True)
     if out.lower().endswith((".csv", ".json")):
         write_sweep(result, out, dim=d)
@@ -282,9 +331,9 @@ def _eig_sweep(game, d, sweep, out, style="paper"):
 @click.option("--clip", type=POSITIVE, default=None, help="wgan-clip: clip φ to [−c, c] (default 0.01).")
 @_start_options
 @_optimizer_options
-@click.option("--steps", type=click.IntRange(min=1), default=1000, show_default=True, help="Training iterations.")
+@click.option("--steps", type=STEPS, default=1000, show_default=True, help="Training iterations.")
 @click.option("--ema", type=FiniteFloat(0.0), default=None, help="EMA decay of θ and φ (e.g. 0.999).")
-@click.option("--record-every", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--record-every", type=RECORD_EVERY, default=1, show_default=True,
               help="Record every k-th step.")
 @click.option("--bound", type=POSITIVE, default=1e6, show_default=True,
               help="A run stops as diverged when ‖(θ, φ)‖ reaches this.")
@@ -316,6 +365,10 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
     if backend == "torch":
         require_torch()
     game = _make_game(loss, lam, c, clip=clip)
+    from ..dynamics.training import check_training_size
+
+    per_step = 2 if optimizer == "extragradient" else 1 if mode == "simultaneous" else n_critic + n_gen
+    check_training_size(n_init or 1, dim or 2, steps, record_every, per_step)   # before building starts
     th, ph, d, where = _resolve_starts(dim, theta, phi, n_init, seed, box, starts_file)
     hyper = _hyper(betas, eps, amsgrad, alpha, centered, momentum, nesterov, dampening, weight_decay)
     kwargs = dict(optimizer=optimizer, lr=lr, lr_d=lr_d, lr_g=lr_g, mode=mode, order=order, n_critic=n_critic,
@@ -348,8 +401,13 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
         + (" (medians)" if run.n_runs > 1 else ""))
     gain = run.ema_gain()
     if gain is not None:
-        say(f"EMA (decay {ema:g}): over the last quarter of the steps the iterate is {np.nanmedian(gain):.3g}× "
-            f"farther from the equilibrium than its EMA")
+        gain = gain[np.isfinite(gain)]
+        if len(gain):
+            say(f"EMA (decay {ema:g}): over the last quarter of the steps the iterate is {np.median(gain):.3g}× "
+                f"farther from the equilibrium than its EMA")
+        else:
+            say(f"EMA (decay {ema:g}): no comparison, no run has finite iterates over the last quarter of the "
+                f"steps (they diverged earlier)")
     if run.scheme.opt_g.linear and run.scheme.opt_d.linear:
         from ..analysis.stability import discrete_stability
 
@@ -374,8 +432,18 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
                 and cfg["lr_d"] == cfg["lr_g"]):
             from ..dynamics.flow import simulate
 
-            lr_time = float(cfg["lr_g"]) * steps
-            ode = simulate(game, th[:10], ph[:10], t_max=lr_time, samples=_flow_samples(lr_time, steps))
+            # Up to the last step any plotted run reached (a blow-up ends it early), within a
+            # bounded number of solver steps: the reference is a guide, not the result.
+            last = int(run.stop_step[:10].max())
+            if last > 0:
+                lr_time = float(cfg["lr_g"]) * last
+                ode = simulate(game, th[:10], ph[:10], t_max=lr_time, samples=_flow_samples(lr_time, last),
+                               max_steps=REFERENCE_FLOW_STEPS)
+                if not ode.ok.all():
+                    i = int(np.argmin(ode.ok))
+                    click.echo(f"note: the gradient-flow reference in the figure ends at t = {ode.t_end[i]:.4g}, before "
+                               f"lr·steps = {ode.t_max:g} ({ode.status_name(i)}: over its budget of "
+                               f"{REFERENCE_FLOW_STEPS} solver steps, or stopped)", err=True)
         save_figure(training_figure(run, ode=ode, style=style), plot, style=style)
         if not quiet:
             click.echo(f"wrote {plot}", err=True)
@@ -394,7 +462,7 @@ def _flow_samples(t_max: float, steps: int) -> int:
 @click.option("--lam", type=RANGE, default=None, help="λ: a number or START:STOP:COUNT  [default: the game's]")
 @click.option("--c", "c", type=RANGE, default=None, help="gp: penalty centre: a number or START:STOP:COUNT.")
 @_optimizer_options_ranges
-@click.option("--dim", "-d", type=click.IntRange(min=1), default=2, show_default=True,
+@click.option("--dim", "-d", type=DIM, default=2, show_default=True,
               help="Dimension d, as in the other commands (every eigenvalue of the update map is repeated d times).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (single configuration).")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
@@ -434,7 +502,7 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
         if as_json:
             import json
 
-            click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+            click.echo(json.dumps(_json_safe(result.as_dict()), ensure_ascii=False, indent=2))
         else:
             click.echo(result.text())
         return
@@ -450,7 +518,10 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
     size = "×".join(str(len(ranges[k])) for k in order_axes)
     fixed = ", ".join(f"{game.spec.param(k).symbol} = {v:g}" for k, v in game.values if k not in order_axes)
     click.echo(f"{game.name}{f' ({fixed})' if fixed else ''}, {smap.scheme.opt_g.name}, {smap.scheme.mode}: ρ on a {size} grid in {elapsed * 1000:.0f} ms; "
-               f"stable (ρ < 1) on {100 * smap.stable_fraction():.1f}% of it", err=True)
+               f"stable (ρ < 1) on {100 * smap.stable_fraction():.1f}% of it"
+               + (f"; ρ exceeds the float range (unstable) at {smap.n_overflow} points" if smap.n_overflow else "")
+               + (f"; not differentiable at the equilibrium at {smap.n_not_differentiable} points (left out)"
+                  if smap.n_not_differentiable else ""), err=True)
     if out.lower().endswith(DATA_FORMATS):
         from ..io import write_stability_map
 
@@ -491,10 +562,9 @@ def figures(only, check_only, folder, list_only, style, progress):
             click.echo(f"{s:<8} {f}")
         click.echo(f"{len(results) - len(bad)} of {len(results)} figures identical to a fresh render", err=True)
         return 1 if bad else 0
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise InputError(f"--dir {folder!r} is not a folder")
-    if not os.access(os.path.dirname(os.path.abspath(folder)) or ".", os.W_OK):
-        raise InputError(f"cannot write into {folder!r}: permission denied")
+    from ..io import check_output_folder
+
+    check_output_folder(folder)
     if style != "paper" and os.path.abspath(folder) == os.path.abspath("figures"):
         raise InputError("--style talk writes slide versions; give another folder with --dir (figures/ holds the "
                          "committed paper style)")

@@ -47,6 +47,16 @@ class FiniteFloat(click.ParamType):
         return x
 
 
+# Integer options are bounded, so a 23-digit value is a one-line usage error, not an overflow;
+# the memory and time budgets of the library refuse the large-but-representable ones.
+DIM = click.IntRange(1, 10**8)
+N_INIT = click.IntRange(1, 10**8)
+SAMPLES = click.IntRange(2, 10**9)
+MAX_STEPS = click.IntRange(1, 10**9)
+STEPS = click.IntRange(1, 10**9)
+PER_STEP = click.IntRange(1, 10**6)      # --n-critic, --n-gen
+RECORD_EVERY = click.IntRange(1, 10**9)
+
 NUMBER = FiniteFloat()
 POSITIVE = FiniteFloat(0.0, open_min=True)
 
@@ -223,7 +233,7 @@ def _game_options(f):
                      help="gp: penalty centre c in λ(‖φ‖ − c)² (default 1; gp0/gp1 fix it); lsgan: G's target c.")(f)
     f = click.option("--lam", type=NUMBER, default=None,
                      help="gp/gp0/gp1: penalty weight λ (default 0.1); qp: scale λ (default 1).")(f)
-    f = click.option("--dim", "-d", type=click.IntRange(min=1), default=None,
+    f = click.option("--dim", "-d", type=DIM, default=None,
                      help="Dimension d of θ and φ  [default: from the start's length, else 2]")(f)
     f = click.option("--loss", "-l", type=LOSS_CHOICE, default="gp0", show_default=True,
                      help="The game (see `diracgan games`).")(f)
@@ -237,7 +247,7 @@ def _start_options(f):
                      help="Random starts are uniform in [−box, box]^(2d).")(f)
     f = click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
                      help="Seed of the random starts.")(f)
-    f = click.option("--n-init", type=click.IntRange(min=1), default=None,
+    f = click.option("--n-init", type=N_INIT, default=None,
                      help="Integrate N random starts together (see --seed, --box).")(f)
     f = click.option("--phi", default=None, metavar="φ1,φ2,…",
                      help="Start of φ  [default: the seed's (0.1, 0.2), zero-padded]")(f)
@@ -247,12 +257,12 @@ def _start_options(f):
 
 
 def _integration_options(f):
-    f = click.option("--max-steps", type=click.IntRange(min=1), default=500_000, show_default=True,
+    f = click.option("--max-steps", type=MAX_STEPS, default=500_000, show_default=True,
                      help="Solver steps a run may take before it stops as failed.")(f)
     f = click.option("--bound", type=POSITIVE, default=1e6, show_default=True,
                      help="A run stops as diverged when ‖(θ, φ)‖ reaches this.")(f)
     f = click.option("--dt", type=POSITIVE, default=None, help="Output every dt (instead of --samples).")(f)
-    f = click.option("--samples", type=click.IntRange(min=2), default=None,
+    f = click.option("--samples", type=SAMPLES, default=None,
                      help="Number of evenly spaced output times  [default: 1001]")(f)
     f = click.option("--atol", type=POSITIVE, default=1e-12, show_default=True, help="Absolute tolerance.")(f)
     f = click.option("--rtol", type=POSITIVE, default=1e-10, show_default=True, help="Relative tolerance.")(f)
@@ -306,9 +316,9 @@ def _optimizer_options(f, ranges: bool = False):
     START:STOP:COUNT strings for the stability map)."""
     num = RANGE if ranges else NUMBER
     extra = " (a number or START:STOP:COUNT)" if ranges else ""
-    f = click.option("--n-gen", type=click.IntRange(min=1), default=1, show_default=True,
+    f = click.option("--n-gen", type=PER_STEP, default=1, show_default=True,
                      help="Generator steps per iteration (alternating).")(f)
-    f = click.option("--n-critic", type=click.IntRange(min=1), default=1, show_default=True,
+    f = click.option("--n-critic", type=PER_STEP, default=1, show_default=True,
                      help="Discriminator steps per iteration (alternating; WGAN-GP uses 5).")(f)
     f = click.option("--order", type=click.Choice(["d-first", "g-first"]), default="d-first", show_default=True,
                      help="Alternating: discriminator first (WGAN-GP's algorithm) or generator first (Mescheder).")(f)

@@ -15,6 +15,7 @@ parameter grid is evaluated in the same single call.  The state order everywhere
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Sequence
 
@@ -72,6 +73,11 @@ def _lambdify(args, exprs, cse=True):
 
     exprs = [sp.sympify(e).replace(lambda z: isinstance(z, gaussian_mean), replace) for e in exprs]
     return sp.lambdify(args, exprs, modules=[modules, "numpy"], cse=cse)
+
+
+def _extreme(x):
+    """Invariants whose powers leave the normal float range: 0 < x < 1e-100 or x > 1e100."""
+    return ((x > 0) & (x < 1e-100)) | (x > 1e100)
 
 
 def _column(g):
@@ -197,7 +203,62 @@ class VectorField:
         shape = np.broadcast_shapes(p.shape, *(np.shape(x) for x in params)) + theta.shape[-1:]
         if dtheta.shape != shape or dphi.shape != shape:   # constant coefficients, parameter grids
             dtheta, dphi = (np.broadcast_to(v, shape).copy() for v in (dtheta, dphi))
+        # Invariants far from 1 (‖φ‖² = 1e-216 makes ‖φ‖³ a denormal, inexact) or a non-finite
+        # field: re-evaluate those states more carefully.
+        # (Cheap screens first: a sum is non-finite if any term is, or if it overflows, which
+        # only sends the batch through the careful check.)
+        with np.errstate(all="ignore"):
+            screen = float(np.sum(dtheta)) + float(np.sum(dphi))
+            lo, hi = (min(float(a.min()), float(b.min())), max(float(a.max()), float(b.max()))) if a.size else (1, 1)
+        if not math.isfinite(screen) or lo < 1e-100 or hi > 1e100:
+            extreme = _extreme(a) | _extreme(b)
+            if extreme.any() or not (np.isfinite(dtheta).all() and np.isfinite(dphi).all()):
+                self._repair(theta, phi, params, dtheta, dphi, extreme)
         return dtheta, dphi
+
+    def _repair(self, theta, phi, params, dtheta, dphi, extreme=None) -> None:
+        """Re-evaluate, in place, the states whose field came out non-finite although the
+        state and parameters are finite: (1) in extended precision (long double), which
+        removes intermediate overflow and underflow (wgan at ‖φ‖ = 1e-108 forms ‖φ‖³ = 1e-324;
+        gp0 at λ = 1e308 forms 2λ); (2) with the parameter values substituted exactly before
+        lambdifying, which removes singularities that the values cancel (gp with c = 0 or
+        gp1 with λ = 0 at φ = 0, where the generic code evaluates 0·∞).  What stays non-finite
+        is a genuine singular point (or a field beyond the float range)."""
+        if theta.shape != dtheta.shape or phi.shape != dphi.shape or any(np.ndim(x) for x in params):
+            return    # parameter grids and broadcast batches: left to the caller
+        if not all(np.isfinite(x) for x in params) or theta.ndim == 0:
+            return
+        if theta.ndim != 2:     # work on (n, d) views of the batch
+            d = theta.shape[-1]
+            views = [np.reshape(x, (-1, d)) for x in (theta, phi, dtheta, dphi)]
+            if not (np.shares_memory(views[2], dtheta) and np.shares_memory(views[3], dphi)):
+                return
+            if extreme is not None:
+                extreme = np.reshape(extreme, (-1,))
+            theta, phi, dtheta, dphi = views
+        bad = ~(np.isfinite(dtheta).all(axis=1) & np.isfinite(dphi).all(axis=1))
+        if extreme is not None and np.shape(extreme) == bad.shape:
+            bad |= extreme
+        bad &= np.isfinite(theta).all(axis=1) & np.isfinite(phi).all(axis=1)
+        if not bad.any():
+            return
+        th, ph = theta[bad].astype(np.longdouble), phi[bad].astype(np.longdouble)
+        with np.errstate(all="ignore"):
+            p, a, b = self.invariants(th, ph)
+            coeffs = self._field(p, a, b, *(np.longdouble(x) for x in params))
+            g_tt, g_tp, g_pt, g_pp = (g[..., None] if np.ndim(g) else g for g in coeffs)
+            new_t = np.asarray(g_tt * th + g_tp * ph, dtype=float)
+            new_p = np.asarray(g_pt * th + g_pp * ph, dtype=float)
+            still = ~(np.isfinite(new_t).all(axis=1) & np.isfinite(new_p).all(axis=1))
+            if still.any():
+                exact = _exact_field(self, tuple(float(x) for x in params))
+                if exact is not None:
+                    p, a, b = self.invariants(th[still], ph[still])
+                    coeffs = exact(p, a, b)
+                    g_tt, g_tp, g_pt, g_pp = (g[..., None] if np.ndim(g) else g for g in coeffs)
+                    new_t[still] = np.asarray(g_tt * th[still] + g_tp * ph[still], dtype=float)
+                    new_p[still] = np.asarray(g_pt * th[still] + g_pp * ph[still], dtype=float)
+        dtheta[bad], dphi[bad] = new_t, new_p
 
     def rhs(self, state, params=()):
         """The field on stacked states z = (θ, φ) of shape (..., 2d): returns (..., 2d)."""
@@ -245,6 +306,21 @@ class VectorField:
         state = np.asarray(state, dtype=float)
         d = state.shape[-1] // 2
         return self.jacobian(state[..., :d], state[..., d:], params)
+
+
+@lru_cache(maxsize=256)
+def _exact_field(vf: VectorField, params: tuple):
+    """The field coefficients with these parameter values substituted exactly (sympy
+    simplifies 0/‖φ‖ to 0 for c = 0), lambdified as functions of the invariants; None when
+    the game has no parameters (nothing to substitute)."""
+    if not params:
+        return None
+    from .symbolic import exact_number
+
+    der = vf.derivation
+    sub = {sym: exact_number(v) for sym, v in zip(der.params, params)}
+    exprs = [e.subs(sub) for e in der.field_exprs()]
+    return _lambdify(der.args[:3], exprs, cse=True)
 
 
 @lru_cache(maxsize=None)

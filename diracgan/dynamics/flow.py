@@ -35,7 +35,7 @@ import scipy.optimize
 import scipy.sparse
 
 from ..derivation.numeric import vector_field
-from ..errors import InputError
+from ..errors import InputError, check_memory
 from ..games import Game
 
 __all__ = [
@@ -49,6 +49,8 @@ __all__ = [
     "simulate",
     "solve_batch",
     "output_times",
+    "n_output_times",
+    "check_simulation_size",
 ]
 
 METHODS: dict[str, type] = {
@@ -66,8 +68,10 @@ DEFAULT_RTOL = 1e-10
 DEFAULT_ATOL = 1e-12
 DEFAULT_BOUND = 1e6
 _EPS = np.finfo(float).eps
+_CHECKPOINTS = frozenset({1000, 10_000, 100_000})
+"""Solver steps after which a run's remaining steps are projected (see ``_Engine.over_budget``)."""
 MAX_OUTPUT_BYTES = 4 * 2**30
-"""Largest dense (N, S, 2d) output array ``simulate`` will allocate (4 GiB)."""
+"""Largest dense (N, S, 2d) output array ``simulate`` will allocate (4 GiB; = errors.MAX_BYTES)."""
 
 
 class Status:
@@ -210,9 +214,9 @@ class Trajectories:
                              "Trajectories.to_xarray()")
 
 
-def output_times(t_max: float, samples: int | None = None, dt: float | None = None) -> np.ndarray:
-    """Output times 0..t_max: ``samples`` evenly spaced, or every ``dt`` (t_max appended
-    when it is not on that grid).  Default 1001 samples."""
+def n_output_times(t_max: float, samples: int | None = None, dt: float | None = None) -> int:
+    """How many output times :func:`output_times` gives (validating its arguments), without
+    allocating them."""
     if not (isinstance(t_max, (int, float, np.floating)) and math.isfinite(t_max) and t_max > 0):
         raise InputError(f"t-max must be a finite number > 0, got {t_max!r}")
     if samples is not None and dt is not None:
@@ -220,19 +224,47 @@ def output_times(t_max: float, samples: int | None = None, dt: float | None = No
     if dt is not None:
         if not (math.isfinite(dt) and dt > 0):
             raise InputError(f"dt must be a finite number > 0, got {dt!r}")
-        n = int(math.floor(t_max / dt * (1 + 1e-12)))
+        n = t_max / dt * (1 + 1e-12)
         if n > 10_000_000:
-            raise InputError(f"dt = {dt:g} gives {n} output times; use a larger dt")
+            raise InputError(f"dt = {dt:g} gives {n:.3g} output times (the limit is 10⁷); use a larger --dt")
+        return int(math.floor(n)) + 2
+    samples = 1001 if samples is None else samples
+    if int(samples) != samples or samples < 2:
+        raise InputError(f"samples must be a whole number ≥ 2, got {samples!r}")
+    return int(samples)
+
+
+def check_simulation_size(n_runs: int, dim: int, t_max: float, samples: int | None = None,
+                          dt: float | None = None, method="DOP853") -> None:
+    """Refuse (one line naming the option to change) a simulation whose arrays would exceed
+    :data:`MAX_OUTPUT_BYTES`: the starts, the (N, S, 2d) output, and for the implicit methods
+    the N Jacobian blocks (2d × 2d).  Call it before building starts or output times."""
+    s = n_output_times(t_max, samples, dt)
+    n = 2 * int(dim)
+    check_memory(8.0 * n_runs * n, f"{n_runs} starts × {n} coordinates", "lower --n-init or --dim",
+                 MAX_OUTPUT_BYTES)
+    check_memory(8.0 * n_runs * s * n, f"{n_runs} run(s) × {s} output times × {n} coordinates",
+                 "lower --samples (or raise --dt), --n-init or --dim", MAX_OUTPUT_BYTES)
+    if method in ("Radau", "BDF", "LSODA"):
+        check_memory(3 * 8.0 * n_runs * n * n, f"the implicit method {method}'s Jacobians "
+                     f"({n_runs} blocks of {n} × {n})", "use --method DOP853, or lower --dim or --n-init",
+                     MAX_OUTPUT_BYTES)
+
+
+def output_times(t_max: float, samples: int | None = None, dt: float | None = None) -> np.ndarray:
+    """Output times 0..t_max: ``samples`` evenly spaced, or every ``dt`` (t_max appended
+    when it is not on that grid).  Default 1001 samples."""
+    count = n_output_times(t_max, samples, dt)
+    check_memory(8.0 * count, f"{count} output times", "lower --samples (or raise --dt)", MAX_OUTPUT_BYTES)
+    if dt is not None:
+        n = int(math.floor(t_max / dt * (1 + 1e-12)))
         t = np.arange(n + 1) * dt
         if t_max - t[-1] > 1e-12 * t_max:
             t = np.append(t, t_max)
         else:
             t[-1] = t_max
         return t
-    samples = 1001 if samples is None else samples
-    if int(samples) != samples or samples < 2:
-        raise InputError(f"samples must be a whole number ≥ 2, got {samples!r}")
-    return np.linspace(0.0, float(t_max), int(samples))
+    return np.linspace(0.0, float(t_max), count)
 
 
 # ---------------------------------------------------------------------------------------
@@ -406,10 +438,11 @@ class _Engine:
                 while solver.status == "running":
                     t_old = solver.t
                     if self.steps[idx].max() >= self.max_steps:
+                        hint = self.remedy(idx, self._step_size(solver))
                         for i in idx:
                             self.stop(i, Status.FAILED, t_old, self.state_end[i].copy(),
                                       f"failed: stopped after {self.max_steps} solver steps at t = {t_old:.6g} "
-                                      f"(the step budget; raise --max-steps or lower --t-max)")
+                                      f"(the step budget); {hint}")
                         return []
                     message = solver.step()
                     self.steps[idx] += 1
@@ -436,6 +469,8 @@ class _Engine:
                             break
                     skip = None
                     stopped = self.after_step(idx, solver, t_old)
+                    if not stopped.any() and int(self.steps[idx].max()) in _CHECKPOINTS and self.over_budget(idx, solver):
+                        return []
                     if stopped.any():
                         idx, t_start = idx[~stopped], solver.t
                         h0 = getattr(solver, "h_abs", None) or solver.step_size
@@ -528,6 +563,58 @@ class _Engine:
                 best = (t_c, (idx[r], j, kind))
         return best
 
+    @staticmethod
+    def _step_size(solver) -> float:
+        h = getattr(solver, "h_abs", None) or solver.step_size
+        return float(h) if h else 0.0
+
+    def remedy(self, idx, h: float) -> str:
+        """What to change when a run needs too many steps: a stiff method when the step size
+        is held down by stability (explicit methods: h·max|μ(J)| ≳ 1), else the horizon."""
+        if not self.implicit and self.jac is not None and h > 0:
+            with np.errstate(all="ignore"):
+                blocks = np.asarray(self.jac(self.state_end[idx]), dtype=float)
+                if np.isinf(blocks).any():
+                    return ("the Jacobian here exceeds the float range (±1.8e308; a parameter near the float "
+                            "limit?), so no method can resolve these dynamics: lower the parameter")
+                blocks = np.nan_to_num(blocks, nan=0.0)
+                mu = np.linalg.eigvals(blocks) if blocks.size else np.zeros((1, 1))
+                z = self.state_end[idx]
+                f = self.rhs(z)
+                half = z.shape[1] // 2
+                # The solution's own time scale: how long θ or φ takes to change by its size.
+                scale = np.minimum(
+                    np.linalg.norm(z[:, :half], axis=1) / np.linalg.norm(f[:, :half], axis=1),
+                    np.linalg.norm(z[:, half:], axis=1) / np.linalg.norm(f[:, half:], axis=1))
+            # Stiff: a fast-decaying mode (large −Re μ) holds the explicit step down while the
+            # solution itself changes slowly; an implicit method steps over that mode.  When the
+            # solution changes as fast as the step (a fast rotation), no method takes long steps.
+            decay = np.max(-mu.real, axis=-1)
+            stiff = (h * decay >= 1.0) & (np.nan_to_num(scale, nan=np.inf) >= 100 * h)
+            if stiff.any():
+                r = int(np.argmax(np.where(stiff, decay, -np.inf)))
+                return (f"the problem is stiff here (step size {h:.3g} × fastest decay rate −Re μ = {decay[r]:.3g} "
+                        f"of the Jacobian = {h * decay[r]:.3g}, while the solution changes on a time scale of "
+                        f"{scale[r]:.3g}): use --method Radau, BDF or LSODA")
+        return "lower --t-max, or raise --max-steps"
+
+    def over_budget(self, idx, solver) -> bool:
+        """At a checkpoint: stop (as failed) runs that, at their current step size, would need
+        more than 10× the step budget to reach t_max, instead of running into the budget slowly
+        (``minimax`` to t = 1e12, a stiff field with an explicit method)."""
+        h = self._step_size(solver)
+        taken = int(self.steps[idx].max())
+        needed = taken + (self.t_max - solver.t) / h if h > 0 else math.inf
+        if needed <= 10 * self.max_steps:
+            return False
+        hint = self.remedy(idx, h)
+        for i in idx:
+            self.stop(i, Status.FAILED, solver.t, self.state_end[i].copy(),
+                      f"failed: stopped at t = {solver.t:.6g}: at step size {h:.3g} reaching t = {self.t_max:g} "
+                      f"needs about {needed:.3g} solver steps, over the budget of {self.max_steps} (--max-steps); "
+                      f"{hint}")
+        return True
+
     def after_step(self, idx, solver, t_old) -> np.ndarray:
         """Record samples and end states after an accepted step; stop runs that diverged or
         became non-finite.  Returns the mask of runs (in ``idx``) that stopped."""
@@ -566,7 +653,11 @@ class _Engine:
         if not np.all(np.isfinite(fz)):
             self.stop_singular(i, t, z.copy())
         else:
-            self.stop(i, Status.FAILED, t, z.copy(), f"failed at t = {t:.6g}: {message}")
+            # The average step the budget allows: if that is beyond the explicit method's
+            # stability limit, the failure is stiffness.
+            hint = self.remedy(np.array([i]), max((self.t_max - t) / self.max_steps, 1e-300))
+            hint = f"; {hint}" if hint.startswith(("the problem is stiff", "the Jacobian")) else ""
+            self.stop(i, Status.FAILED, t, z.copy(), f"failed at t = {t:.6g}: {str(message).rstrip('.')}{hint}")
 
     def run(self):
         self.check_starts()
@@ -686,11 +777,9 @@ def simulate(
         raise InputError(f"atol must be finite and > 0, got {atol!r}")
     if not (bound > 0):
         raise InputError(f"bound must be > 0, got {bound!r}")
+    check_simulation_size(theta0.shape[0], theta0.shape[1], t_max, samples, dt,
+                          method if isinstance(method, str) else "")
     t = output_times(t_max, samples, dt)
-    size = theta0.shape[0] * len(t) * 2 * theta0.shape[1] * 8
-    if size > MAX_OUTPUT_BYTES:
-        raise InputError(f"{theta0.shape[0]} starts × {len(t)} output times × {2 * theta0.shape[1]} coordinates "
-                         f"would need {size / 2**30:.1f} GiB; lower --samples or the number of starts")
     vf = vector_field(game.spec)
     params = game.param_values()
     result = solve_batch(

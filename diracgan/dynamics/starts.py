@@ -19,11 +19,12 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, check_memory
 
 __all__ = ["SEED_THETA", "SEED_PHI", "DEFAULT_BOX", "default_start", "random_starts", "load_starts", "parse_vector"]
 
@@ -35,6 +36,7 @@ DEFAULT_BOX = 0.5
 def default_start(dim: int) -> tuple[np.ndarray, np.ndarray]:
     """The seed's start in ``dim`` dimensions (zero-padded or truncated): two (d,) arrays."""
     _check_dim(dim)
+    check_memory(16.0 * dim, f"a start in d = {dim}", "lower --dim")
     theta = np.zeros(dim)
     phi = np.zeros(dim)
     m = min(dim, 2)
@@ -50,6 +52,7 @@ def random_starts(n: int, dim: int, seed: int | None = 0, box: float = DEFAULT_B
         raise InputError(f"n-init must be a whole number ≥ 1, got {n!r}")
     if not (math.isfinite(box) and box > 0):
         raise InputError(f"box must be finite and > 0, got {box!r}")
+    check_memory(16.0 * n * dim, f"{n} random starts in d = {dim}", "lower --n-init or --dim")
     rng = np.random.default_rng(seed)
     z = rng.uniform(-box, box, size=(int(n), 2 * dim))
     return z[:, :dim], z[:, dim:]
@@ -75,63 +78,187 @@ def parse_vector(text: str, name: str, dim: int | None = None, expected: str = "
     return values
 
 
+MAX_START_FILE_BYTES = 256 * 2**20
+"""Largest start file :func:`load_starts` reads (256 MiB)."""
+MAX_JSON_DEPTH = 3
+"""``{"theta": [[…]]}``: the object, the list of starts, each start's numbers."""
+
+
 def load_starts(path: str | Path, dim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Starts from a file (see module doc): two (N, d) arrays."""
+    """Starts from a file (see module doc): two (N, d) arrays.
+
+    Every malformed file is an :class:`InputError` with one line: an empty or header-only
+    file, a header without matching ``theta_1..theta_d`` and ``phi_1..phi_d`` columns, rows of
+    unequal length, an odd number of columns or none (d = 0), a value that is not a real
+    number (text, dates, complex numbers; booleans in JSON), numbers beyond the float range,
+    a ``.npy`` whose dtype is not real numeric (strings, objects, structured, complex,
+    dates), JSON nested deeper than a list of starts, a file over 256 MiB.
+    """
     path = Path(path)
+    name = str(path)
     if not path.is_file():
-        raise InputError(f"starts file {str(path)!r} does not exist")
+        raise InputError(f"starts file {name!r} does not exist")
     ext = path.suffix.lower()
+    if ext not in (".npy", ".csv", ".json"):
+        raise InputError(f"starts file must be .npy, .csv or .json, got {name!r}")
     try:
+        size = path.stat().st_size
+        if size == 0:
+            raise InputError(f"starts file {name!r} is empty")
+        if size > MAX_START_FILE_BYTES:
+            raise InputError(f"starts file {name!r} has {size / 2**20:.0f} MiB; the limit is "
+                             f"{MAX_START_FILE_BYTES // 2**20} MiB")
         if ext == ".npy":
-            z = np.load(path, allow_pickle=False)
+            z = _read_npy_starts(path)
         elif ext == ".json":
-            data = json.loads(path.read_text())
-            theta = np.array(data["theta"], dtype=float, ndmin=2)
-            phi = np.array(data["phi"], dtype=float, ndmin=2)
-            if theta.shape != phi.shape:
-                raise ValueError("theta and phi have different shapes")
-            z = np.hstack([theta, phi])
-        elif ext == ".csv":
-            z = _read_csv_starts(path)
+            z = _read_json_starts(path)
         else:
-            raise InputError(f"starts file must be .npy, .csv or .json, got {str(path)!r}")
+            z = _read_csv_starts(path)
     except InputError:
         raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"cannot read starts from {str(path)!r}: {exc}") from None
-    z = np.array(z, dtype=float, ndmin=2)
-    if z.ndim != 2 or z.shape[1] % 2 or z.shape[0] == 0:
-        raise InputError(f"starts in {str(path)!r} must be rows of 2d numbers (θ then φ), got shape {z.shape}")
+    except RecursionError:
+        raise InputError(f"cannot read starts from {name!r}: nested too deeply") from None
+    except (OSError, ValueError, KeyError, TypeError, EOFError, OverflowError, UnicodeDecodeError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise InputError(f"cannot read starts from {name!r}: {reason}") from None
+    if z.ndim == 1:
+        z = z[None]
+    if z.ndim != 2 or z.shape[0] == 0 or z.shape[1] == 0 or z.shape[1] % 2:
+        raise InputError(f"starts in {name!r} must be rows of 2d numbers (θ_1..θ_d, φ_1..φ_d, d ≥ 1), "
+                         f"got shape {z.shape}")
     if not np.all(np.isfinite(z)):
-        raise InputError(f"starts in {str(path)!r} contain non-finite numbers")
+        raise InputError(f"starts in {name!r} contain non-finite numbers (nan, inf, or beyond ±1.8e308)")
     d = z.shape[1] // 2
     if dim is not None and d != dim:
-        raise InputError(f"starts in {str(path)!r} have d = {d} but --dim is {dim}")
-    return z[:, :d], z[:, d:]
+        raise InputError(f"starts in {name!r} have d = {d} but --dim is {dim}")
+    return z[:, :d].copy(), z[:, d:].copy()
+
+
+class _Malformed(ValueError):
+    """A start file's content is not starts (the message says why)."""
+
+
+def _read_npy_starts(path: Path) -> np.ndarray:
+    z = np.load(path, allow_pickle=False)
+    if not isinstance(z, np.ndarray):
+        raise _Malformed("not a single array")
+    kind = z.dtype.kind
+    if z.dtype.names is not None:
+        raise _Malformed(f"a structured array (dtype {z.dtype}); save a plain (N, 2d) float array")
+    if kind == "c":
+        raise _Malformed(f"complex numbers (dtype {z.dtype}); starts are real")
+    if kind not in "fiu":
+        raise _Malformed(f"dtype {z.dtype} is not real numbers; save a plain (N, 2d) float array")
+    with np.errstate(over="ignore"):
+        return z.astype(float)
+
+
+def _json_float(text: str) -> float:
+    # Integers of any length become floats (a 400-digit one is inf, refused as non-finite).
+    return float(text)
+
+
+def _refuse_constant(text: str):
+    raise _Malformed(f"{text} is not a finite number")
+
+
+def _json_matrix(value, key: str) -> np.ndarray:
+    """A list of numbers (one start) or a list of lists of numbers, as a 2-D float array."""
+    if not isinstance(value, list):
+        raise _Malformed(f"{key!r} must be a list of numbers or a list of such lists")
+    rows = value if value and isinstance(value[0], list) else [value]
+    width = None
+    for i, row in enumerate(rows):
+        if not isinstance(row, list):
+            raise _Malformed(f"{key!r}: start {i} is not a list of numbers")
+        for x in row:
+            if isinstance(x, bool) or not isinstance(x, float):
+                raise _Malformed(f"{key!r}: start {i} holds {json.dumps(x)[:40]}, not a number")
+        if width is None:
+            width = len(row)
+        elif len(row) != width:
+            raise _Malformed(f"{key!r}: start {i} has {len(row)} numbers, start 0 has {width}")
+    return np.array(rows, dtype=float).reshape(len(rows), width or 0)
+
+
+def _read_json_starts(path: Path) -> np.ndarray:
+    text = path.read_text(encoding="utf-8")
+    # Deeper than {"theta": [[x]]} is malformed: refuse before the parser recurses.
+    depth = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise _Malformed(f"nested deeper than {MAX_JSON_DEPTH} levels "
+                                 '(expected {"theta": [[…], …], "phi": [[…], …]})')
+        elif ch in "]}":
+            depth -= 1
+    data = json.loads(text, parse_int=_json_float, parse_float=_json_float, parse_constant=_refuse_constant)
+    if not isinstance(data, dict) or "theta" not in data or "phi" not in data:
+        raise _Malformed('expected an object {"theta": [[…], …], "phi": [[…], …]}')
+    theta = _json_matrix(data["theta"], "theta")
+    phi = _json_matrix(data["phi"], "phi")
+    if theta.shape != phi.shape:
+        raise _Malformed(f"theta has shape {theta.shape} but phi has {phi.shape}")
+    return np.hstack([theta, phi])
+
+
+_COLUMN = re.compile(r"^(theta|phi)_([1-9][0-9]*)$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _cell(x: str, row: int, col: int) -> float:
+    try:
+        return float(x)
+    except ValueError:
+        raise _Malformed(f"row {row}, column {col}: {x.strip()[:40]!r} is not a real number") from None
 
 
 def _read_csv_starts(path: Path) -> np.ndarray:
-    with path.open(newline="") as fh:
-        rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = [(n, r) for n, r in enumerate(csv.reader(fh), start=1)
+                if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
     if not rows:
-        raise ValueError("no rows")
+        raise _Malformed("no rows")
     header = None
-    try:
-        float(rows[0][0])
-    except ValueError:
-        header, rows = [h.strip() for h in rows[0]], rows[1:]
-    data = np.array([[float(x) for x in r] for r in rows], dtype=float, ndmin=2)
+    first = [c.strip() for c in rows[0][1]]
+    if not all(_is_number(c) for c in first) and all(_NAME.match(c) for c in first):
+        header, rows = first, rows[1:]
+    if not rows:
+        raise _Malformed("a header but no rows of numbers")
+    width = len(header) if header is not None else len(rows[0][1])
+    data = []
+    for n, r in rows:
+        if len(r) != width:
+            raise _Malformed(f"row {n} has {len(r)} values, expected {width}")
+        data.append([_cell(x, n, j) for j, x in enumerate(r, start=1)])
+    data = np.array(data, dtype=float).reshape(len(data), width)
     if header is None:
         return data
-    cols = [i for i, h in enumerate(header) if h.startswith("theta_")] + \
-           [i for i, h in enumerate(header) if h.startswith("phi_")]
-    if not cols:
-        raise ValueError("header has no theta_* / phi_* columns")
+    found = {}
+    for i, h in enumerate(header):
+        m = _COLUMN.match(h)
+        if m:
+            found[(m.group(1), int(m.group(2)))] = i
+    d = sum(1 for kind, _ in found if kind == "theta")
+    want = [("theta", i) for i in range(1, d + 1)] + [("phi", i) for i in range(1, d + 1)]
+    if d == 0 or sorted(found) != sorted(want):
+        names = ", ".join(h for h in header if _COLUMN.match(h)) or "none"
+        raise _Malformed(f"the header needs columns theta_1..theta_d and phi_1..phi_d (d ≥ 1), has: {names}")
+    cols = [found[k] for k in want]
     if "t" in header and "run" in header:
         # A simulate CSV: take each run's first row (its start).
         run = data[:, header.index("run")]
-        _, first = np.unique(run, return_index=True)
-        data = data[np.sort(first)]
+        _, first_rows = np.unique(run, return_index=True)
+        data = data[np.sort(first_rows)]
     elif "t" in header:
         data = data[:1]
     return data[:, cols]
+
+
+def _is_number(x: str) -> bool:
+    try:
+        float(x)
+    except ValueError:
+        return False
+    return True

@@ -33,12 +33,13 @@ from typing import Callable
 import numpy as np
 
 from ..derivation.numeric import vector_field
-from ..errors import InputError
+from ..errors import InputError, check_memory
 from ..games import Game
 from .optimizers import OPTIMIZERS, Extragradient, Optimizer, lerp, make_optimizer
 
 __all__ = ["MODES", "ORDERS", "Scheme", "TrainingRun", "TrainingSetup", "train", "prepare", "gradient_function",
-           "default_mode", "divergence_message", "TrainStatus"]
+           "default_mode", "divergence_message", "TrainStatus", "check_training_size", "evaluations_per_step",
+           "MAX_GRADIENT_EVALUATIONS"]
 
 MODES = ("simultaneous", "alternating")
 ORDERS = ("d-first", "g-first")
@@ -355,7 +356,7 @@ def train(
             bar.update(1000)
         with np.errstate(all="ignore"):
             new_theta, new_phi = scheme.step(theta, phi, grad, state_d, state_g)
-            norm = np.sqrt(np.sum(new_theta**2, axis=1) + np.sum(new_phi**2, axis=1))
+            norm = state_norm(new_theta, new_phi)
         bad = alive & ~(norm < bound)   # NaN/inf fail this test too
         if bad.any():
             for i in np.flatnonzero(bad):
@@ -475,10 +476,37 @@ def prepare(game: Game, theta0, phi0, *, scheme: Scheme | None = None, optimizer
                         mode=mode or default_mode(optimizer), order=order, n_critic=n_critic, n_gen=n_gen,
                         clip=game.params.get("clip"))
     steps = int(steps)
+    check_training_size(theta.shape[0], theta.shape[1], steps, int(record_every), evaluations_per_step(scheme))
     records = np.arange(0, steps + 1, int(record_every))
     if records[-1] != steps:
         records = np.append(records, steps)
     return TrainingSetup(theta, phi, scheme, steps, records, ema, bound)
+
+
+MAX_GRADIENT_EVALUATIONS = 10**8
+"""The most gradient evaluations (steps × evaluations per step) one training run may take."""
+
+
+def evaluations_per_step(scheme: Scheme) -> int:
+    """Gradient evaluations per step: 1 (simultaneous), 2 (extragradient), n_critic + n_gen."""
+    if scheme.mode == "simultaneous":
+        return 2 if scheme.extragradient else 1
+    return scheme.n_critic + scheme.n_gen
+
+
+def check_training_size(n_runs: int, dim: int, steps: int, record_every: int, per_step: int) -> None:
+    """Refuse, before allocating anything, a run whose history (4 arrays of N runs × records ×
+    d) would exceed the memory limit, or whose gradient evaluations exceed
+    :data:`MAX_GRADIENT_EVALUATIONS`; the message names the option to change."""
+    records = steps // record_every + (1 if steps % record_every else 0) + 1
+    check_memory(4 * 8.0 * n_runs * records * dim,
+                 f"the history of {n_runs} run(s) × {records} recorded steps × d = {dim} (θ, φ and their EMA)",
+                 "raise --record-every, or lower --steps, --n-init or --dim")
+    evals = steps * per_step
+    if evals > MAX_GRADIENT_EVALUATIONS:
+        raise InputError(f"{steps} steps × {per_step} gradient evaluation(s) per step = {evals:.3g} "
+                         f"evaluations (the limit is {MAX_GRADIENT_EVALUATIONS:.0e}); lower --steps, --n-critic or "
+                         f"--n-gen")
 
 
 def initial_status(game: Game, setup: TrainingSetup, grad: GradFn | None = None):
@@ -501,6 +529,19 @@ def initial_status(game: Game, setup: TrainingSetup, grad: GradFn | None = None)
         where = f" ({game.name} is singular at {game.spec.singular})" if game.spec.singular else ""
         messages[i] = f"singular: the gradient is not finite at the start{where}; nothing to train"
     return alive & ~singular, status, stop_step, messages
+
+
+def state_norm(theta: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """‖(θ, φ)‖ per row, without overflow for finite states of norm beyond 1.3e154 (the squares
+    overflow there; those rows are rescaled by their largest entry)."""
+    with np.errstate(all="ignore"):
+        norm = np.sqrt(np.sum(theta**2, axis=-1) + np.sum(phi**2, axis=-1))
+        big = np.isinf(norm)
+        if big.any():
+            z = np.concatenate([theta[big], phi[big]], axis=-1)
+            scale = np.max(np.abs(z), axis=-1)
+            norm[big] = scale * np.sqrt(np.sum((z / scale[..., None]) ** 2, axis=-1))
+    return norm
 
 
 def divergence_message(norm: float, bound: float, step: int) -> str:

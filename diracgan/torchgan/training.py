@@ -14,6 +14,7 @@ from ..dynamics.training import (
     TrainingRun,
     TrainStatus,
     divergence_message,
+    evaluations_per_step,
     initial_status,
     prepare,
 )
@@ -21,7 +22,10 @@ from ..errors import InputError
 from ..games import Game
 from .model import BATCH_SIZE, TorchGAN, TorchLosses, _scalar, torch_threads
 
-__all__ = ["train_torch"]
+__all__ = ["train_torch", "MAX_TORCH_UPDATES"]
+
+MAX_TORCH_UPDATES = 10**6
+"""The most optimizer updates (runs × steps × updates per step) the torch backend takes on."""
 
 
 @torch_threads()
@@ -64,6 +68,11 @@ def train_torch(
                     n_critic=n_critic, n_gen=n_gen, steps=steps, ema=ema, bound=bound, record_every=record_every,
                     **hyper)
     theta, phi, scheme, steps, rec = setup.theta, setup.phi, setup.scheme, setup.steps, setup.records
+    updates = theta.shape[0] * steps * evaluations_per_step(scheme)
+    if updates > MAX_TORCH_UPDATES:
+        raise InputError(f"the torch backend trains runs one after another: {theta.shape[0]} run(s) × {steps} steps "
+                         f"× {evaluations_per_step(scheme)} updates = {updates:.3g} torch updates (the limit is "
+                         f"{MAX_TORCH_UPDATES:.0e}); use --backend numpy (batched), or lower --n-init or --steps")
     for opt in (scheme.opt_d, scheme.opt_g):
         for k, v in opt.hyper().items():
             _scalar(k, v)

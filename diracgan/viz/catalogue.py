@@ -396,7 +396,10 @@ def manifest(folder: Path) -> dict:
 def render_all(folder: Path, only: list[str] | None = None, progress: bool | None = None,
                style: str = "paper") -> list[Path]:
     """Render the catalogue (or ``only`` these entries) into ``folder`` and update the manifest
-    (the manifest only for the ``paper`` style, which is what ``figures/`` holds)."""
+    (the manifest only for the ``paper`` style, which is what ``figures/`` holds).
+
+    The manifest is rewritten after every figure and once more on the way out (also when
+    interrupted or when a write fails), so it always lists the hashes of the files on disk."""
     from tqdm.auto import tqdm
 
     folder = Path(folder)
@@ -404,13 +407,24 @@ def render_all(folder: Path, only: list[str] | None = None, progress: bool | Non
     entries = [get_entry(n) for n in only] if only else list(CATALOGUE)
     out = []
     bar = tqdm(entries, desc="figures", unit="fig", disable=None if progress is None else not progress, leave=False)
-    for entry in bar:
-        bar.set_postfix_str(entry.name)
-        out.append(render(entry, folder, style=style))
-    if style == "paper":
-        with atomic_output(folder / "manifest.json") as tmp:
-            tmp.write_text(json.dumps(manifest(folder), indent=2, sort_keys=True) + "\n")
+    paper = style == "paper"
+    try:
+        for entry in bar:
+            bar.set_postfix_str(entry.name)
+            out.append(render(entry, folder, style=style))
+            if paper:
+                _write_manifest(folder)
+    finally:
+        if out and paper:
+            _write_manifest(folder)
+    if not out and paper:
+        _write_manifest(folder)
     return out
+
+
+def _write_manifest(folder: Path) -> None:
+    with atomic_output(folder / "manifest.json") as tmp:
+        tmp.write_text(json.dumps(manifest(folder), indent=2, sort_keys=True) + "\n")
 
 
 def check(folder: Path, only: list[str] | None = None, progress: bool | None = None) -> list[tuple[str, str]]:
