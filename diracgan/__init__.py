@@ -52,6 +52,7 @@ _API = {
     "write_trajectories": "io",
     "phase_figure": "viz.plotting",
     "save_figure": "viz.plotting",
+    "explore": "viz.explorer",
 }
 
 __all__ = sorted(_API) + ["__version__"]
