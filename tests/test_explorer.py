@@ -478,7 +478,7 @@ def test_keyboard_play_step_reset_and_frame_rate(ui):
     ui.page.keyboard.press(" ")
     t = float(ui.page.text_content("#clock").split()[2])
     assert 4 < t <= 40                      # the run plays in 10 s: ≈ 8.8 after 2.2 s
-    assert fps > 10, fps
+    assert fps > 5, fps                     # 60 (the display rate) on an idle machine
     print(f"explorer frame rate while playing: {fps:.0f} fps")
 
 

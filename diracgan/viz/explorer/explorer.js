@@ -639,7 +639,7 @@
     ctx.beginPath(); ctx.moveTo(0, h / 2); ctx.lineTo(w, h / 2); ctx.moveTo(w / 2, 0); ctx.lineTo(w / 2, h); ctx.stroke();
     ctx.fillStyle = "#444"; ctx.font = "16px system-ui, sans-serif";
     ctx.fillText(S.d === 1 ? "θ" : "θ₁", w - 22, h / 2 - 8); ctx.fillText(S.d === 1 ? "φ" : "θ₂", w / 2 + 8, 18);
-    ctx.fillText("±" + fmtG(R, 3), w - 60, h / 2 + 20);
+    ctx.fillText("axes: ±" + fmtG(R, 3), w - 110, h - 10);
     drawn = { game: S.game, params: JSON.parse(JSON.stringify(S.params)), d: S.d, mode: S.mode, view: { R: R },
       start: { theta: S.theta.slice(), phi: S.phi.slice() }, arrows: [], flow: null, discrete: null, ema: null, readout: drawn.readout };
     var e = ENTRIES[S.game];
