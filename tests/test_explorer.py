@@ -550,3 +550,29 @@ def test_custom_param_game_slider_ranges():
     (p,) = entry["params"]
     assert p["min"] > 0 and p["max"] >= 5 and p["default"] == 0.5
     assert json.dumps(entry["variants"][0]["m"], ensure_ascii=False) == '["0", "k", "-k", "0"]'
+
+
+def test_eigenvalues_fall_back_to_numeric_values_of_the_exact_m(browser, tmp_path, monkeypatch):
+    """Should sympy's eigenvalues not print as JavaScript, the page computes them from M's exact
+    entries (stable 2×2 formula); they still equal analyse's."""
+    import diracgan.viz.explorer as explorer
+
+    def refuse(*args, **kwargs):
+        raise InputError("no JavaScript for this eigenvalue")
+
+    monkeypatch.setattr(explorer, "complex_js", refuse)
+    spec = GameSpec("damped-fallback", "bilinear + decay on D", lambda s, k: (s.dot + k / 2 * s.phi_sq, -s.dot),
+                    params=(Param("k", "k", "k", 0.5, "decay"),))
+    path = tmp_path / "fallback.html"
+    path.write_text(explorer.build_page([spec]), encoding="utf-8")
+    w = Watched(browser.new_page(), path.as_uri()).open()
+    for k in (0.0, 0.5, 2.0, 3.0):
+        got = w.js(EIG_JS, ["damped-fallback", {"k": k}, 2])
+        want = analyse(spec.bind(k=k), dim=2)
+        assert got["verdict"] == want.verdict
+        g = sorted((e["re"], e["im"]) for e in got["eigenvalues"] for _ in range(e["mult"] // 2))
+        w_ = sorted((e.re, e.im) for e in want.eigenvalues for _ in range(e.multiplicity // 2))
+        np.testing.assert_allclose(g, w_, rtol=1e-12, atol=1e-15)
+        assert "numeric" in got["eigenvalues"][0]["text"]
+    w.assert_clean()
+    w.page.close()

@@ -35,7 +35,7 @@ from ..errors import InputError
 from ..games import GameSpec
 from .symbolic import INVARIANTS, derive
 
-__all__ = ["JS_HELPERS", "field_js", "complex_js", "js_number", "param_names_js"]
+__all__ = ["JS_HELPERS", "field_js", "field_js_expression", "complex_js", "js_number", "param_names_js"]
 
 JS_HELPERS = r"""
 // Numerically stable special functions (same formulas as scipy.special.expit and numpy.logaddexp(0, x)).
@@ -67,6 +67,12 @@ cpowi: function (u, n) {          // integer power by repeated multiplication
 },
 cexp: function (u) { var m = Math.exp(u[0]); return [m * Math.cos(u[1]), m * Math.sin(u[1])]; },
 clog: function (u) { return [Math.log(Math.hypot(u[0], u[1])), Math.atan2(u[1], u[0])]; },
+eig2: function (a, b, c, d) {      // eigenvalues of [[a, b], [c, d]], sorted, as [re, im] pairs (stable)
+  var half = (a + d) / 2, det = a * d - b * c, disc = half * half - det, root = Math.sqrt(Math.abs(disc));
+  if (disc < 0) { return [[half, -root], [half, root]]; }
+  var big = half + (half >= 0 ? root : -root), small = big !== 0 ? det / big : 0;
+  return [[Math.min(big, small), 0], [Math.max(big, small), 0]];
+},
 cpow: function (u, v) {
   if (u[0] === 0 && u[1] === 0) { return [0, 0]; }
   return DG.cexp(DG.cmul(v, DG.clog(u)));
@@ -142,6 +148,11 @@ def field_js(spec: GameSpec) -> str:
         lines.append(f"  var {sym} = {_print(printer, e, spec.name, 'the field')};")
     out = ", ".join(_print(printer, e, spec.name, "the field") for e in reduced)
     return "function (p, a, b, q) {\n" + "\n".join(lines) + f"\n  return [{out}];\n}}"
+
+
+def field_js_expression(expr: sp.Expr, names: dict, game: str = "", what: str = "an expression") -> str:
+    """One real expression as JavaScript (symbols renamed by ``names``), with the ``DG`` helpers."""
+    return _print(_Printer(), sp.sympify(expr).subs(names), game or "a game", what)
 
 
 def complex_js(expr: sp.Expr, names: dict, game: str = "", what: str = "an eigenvalue") -> str:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Iterable
 
 import sympy as sp
+from sympy.matrices.exceptions import MatrixError
 
 from ...analysis.linear import (
     EquilibriumAnalysis,
@@ -47,7 +48,7 @@ from ...analysis.linear import (
     _singular_sets,
     _spec_structure,
 )
-from ...derivation.javascript import JS_HELPERS, complex_js, field_js, param_names_js
+from ...derivation.javascript import JS_HELPERS, complex_js, field_js, field_js_expression, param_names_js
 from ...derivation.symbolic import INVARIANTS, _tidy, jacobian_blocks, to_text
 from ...dynamics.flow import DEFAULT_ATOL, DEFAULT_RTOL
 from ...dynamics.starts import default_start
@@ -69,19 +70,28 @@ _ORIGIN = {P: 0, A: 0, B: 0}
 
 def _slider_range(p) -> tuple[float, float, float]:
     """(min, max, step) of a parameter's slider: from its lower bound to max(2, 10 × default)."""
-    hi = max(2.0, 10.0 * abs(p.default))
+    hi = max(2.0, 10.0 * abs(p.default), p.lower + 1.0)
     step = hi / 400
     lo = p.lower + (step if p.lower_open else 0.0)
     return lo, hi, step
 
 
 def _eigen_js(m: sp.Matrix, names: dict, game: str) -> list[dict]:
-    """M's exact eigenvalues (sympy, in the parameters) as JavaScript ``[re, im]`` code."""
+    """M's exact eigenvalues (sympy, in the parameters) as JavaScript ``[re, im]`` code.
+
+    Should sympy's eigenvalues not print as JavaScript complex arithmetic (a function of a
+    possibly complex argument), the page computes them numerically from M's exact entries
+    instead (``DG.eig2``, the stable 2×2 formula of ``analysis.linear.eigenvalues_2x2``)."""
     out = []
-    for ev, mult in m.eigenvals(multiple=False).items():
-        out.append({"js": complex_js(ev, names, game, "an eigenvalue of J(0)"), "text": to_text(ev),
-                    "mult": int(mult)})
-    return out
+    try:
+        for ev, mult in m.eigenvals(multiple=False).items():
+            out.append({"js": complex_js(ev, names, game, "an eigenvalue of J(0)"), "text": to_text(ev),
+                        "mult": int(mult)})
+        return out
+    except (InputError, NotImplementedError, MatrixError):
+        entries = ", ".join(field_js_expression(x, names, game) for x in m)
+        return [{"js": f"DG.eig2({entries})[{k}]", "text": f"eigenvalue {k + 1} of M (numeric)", "mult": 1}
+                for k in range(2)]
 
 
 def _exceptional_values(der, exprs, singular) -> dict[int, set]:
@@ -109,7 +119,10 @@ def _exceptional_values(der, exprs, singular) -> dict[int, set]:
                 poly = sp.Poly(factor, sym)
                 if poly.degree() == 1:
                     a1, a0 = poly.all_coeffs()
-                    found[index[sym]].add(sp.nsimplify(-a0 / a1))
+                    root = sp.nsimplify(-a0 / a1)
+                    p = der.spec.params[index[sym]]
+                    if root.is_real and (root > p.lower or (root == p.lower and not p.lower_open)):
+                        found[index[sym]].add(root)     # only values the parameter may take
     return found
 
 
