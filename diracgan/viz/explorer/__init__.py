@@ -121,7 +121,8 @@ def _exceptional_values(der, exprs, singular) -> dict[int, set]:
                     a1, a0 = poly.all_coeffs()
                     root = sp.nsimplify(-a0 / a1)
                     p = der.spec.params[index[sym]]
-                    if root.is_real and (root > p.lower or (root == p.lower and not p.lower_open)):
+                    value = float(root) if root.is_real else float("nan")
+                    if value > p.lower or (value == p.lower and not p.lower_open):
                         found[index[sym]].add(root)     # only values the parameter may take
     return found
 
