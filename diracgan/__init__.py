@@ -75,6 +75,7 @@ _API = {
     "plot_training_plane": "viz.plotting",
     "plot_training_distance": "viz.plotting",
     "plot_stability_map": "viz.plotting",
+    "explore": "viz.explorer",
 }
 
 __all__ = sorted(_API) + ["__version__"]

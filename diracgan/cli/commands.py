@@ -642,6 +642,41 @@ def check(losses, check_regs, as_json, quick, detail, progress):
     return 0 if all(r.passed for r in results) else 1
 
 
+@cli.command()
+@click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write the page to this .html file  [default: explorer.html unless --serve]")
+@click.option("--serve", is_flag=True, help="Serve the page on http://127.0.0.1:PORT/ until Ctrl-C.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port for --serve (loopback only; 0 takes a free port).")
+@click.option("--loss", "-l", "initial", type=LOSS_CHOICE, default=None, help="The game shown first.")
+def explore(out, serve, port, initial):
+    """An interactive explorer in the browser: one self-contained HTML page (no network), with
+    every game and regulariser, the flow and discrete training, and J(0)'s exact eigenvalues,
+    all generated from the same sympy derivation."""
+    from ..io import check_output
+
+    if out is None and not serve:
+        out = "explorer.html"
+    if out is not None:
+        check_output(out, (".html",))
+    from ..viz.explorer import explore as build, make_server
+
+    page = build(initial=initial)
+    server = make_server(page.html, port) if serve else None   # fail on a busy port before writing
+    if out is not None:
+        page.save(out)
+        click.echo(f"wrote {out} ({len(page.html.encode('utf-8')) / 1000:.0f} kB); open it in a browser", err=True)
+    if server is not None:
+        host, bound = server.server_address[:2]
+        click.echo(f"serving the explorer at http://{host}:{bound}/ (Ctrl-C stops)", err=False)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("stopped.", err=True)
+        finally:
+            server.server_close()
+
+
 def main(argv=None):
     """Console entry point."""
     return cli.main(args=argv, prog_name="diracgan")
