@@ -56,6 +56,7 @@ def game_record(spec: GameSpec) -> dict:
                     "min": p.lower, "min_exclusive": p.lower_open} for p in spec.params],
         "fixed": dict(spec.fixed),
         "singular": spec.singular or None,
+        "nonsmooth": spec.nonsmooth or None,
         "discrete_only": spec.discrete_only,
         "reference": spec.reference,
     }
@@ -77,6 +78,9 @@ def games_text() -> str:
         lines.append(f"{'':<10} parameters: {describe_params(spec.params)}{fixed}")
         if spec.singular:
             lines.append(f"{'':<10} singular at {spec.singular}")
+        if spec.nonsmooth:
+            lines.append(f"{'':<10} non-smooth on {spec.nonsmooth}: integration stops on the switching surface "
+                         f"and slides along it where both sides push in")
         lines.append(f"{'':<10} reference: {spec.reference}")
         lines.append("")
     lines.append("Regularisers (--reg NAME[:key=value,...], repeatable; composable with any game):")

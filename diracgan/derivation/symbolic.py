@@ -395,7 +395,9 @@ def field_coefficients(loss_d: sp.Expr, loss_g: sp.Expr) -> dict:
         "theta": {"theta": -2 * sp.diff(loss_g, A), "phi": -sp.diff(loss_g, P)},
         "phi": {"theta": -sp.diff(loss_d, P), "phi": -2 * sp.diff(loss_d, B)},
     }
-    return {v: {u: _tidy(e) for u, e in row.items()} for v, row in coeffs.items()}
+    # Off the switching surfaces of a non-smooth loss (where consensus' ‖v‖² can put a switch inside
+    # a derivative) the derivatives of the switches vanish.
+    return {v: {u: _tidy(_off_switches(e)) for u, e in row.items()} for v, row in coeffs.items()}
 
 
 def jacobian_blocks(coeffs: dict) -> dict:

@@ -173,8 +173,8 @@ _GAMES: tuple[GameSpec, ...] = (
         "hinge",
         "hinge loss",
         _hinge,
-        reference="Lim & Ye 2017; Miyato et al. 2018 (SN-GAN); non-smooth on θ·φ = −1, an exact "
-                  "rotation where θ·φ > −1",
+        reference="Lim & Ye 2017; Miyato et al. 2018 (SN-GAN); an exact rotation where θ·φ > −1",
+        nonsmooth="θ·φ = −1 (max(0, 1 + D(x_fake)))",
     ),
     GameSpec(
         "rsgan",

@@ -138,6 +138,7 @@ def compose(spec: GameSpec, *regs: Regulariser | str) -> GameSpec:
     parts = []
     params = list(spec.params)
     names = [spec.name]
+    nonsmooth = [spec.nonsmooth] if spec.nonsmooth else []
     for reg in regs:
         if isinstance(reg, str):
             try:
@@ -149,6 +150,11 @@ def compose(spec: GameSpec, *regs: Regulariser | str) -> GameSpec:
         if reg.name in GRADIENT_PENALTIES and spec.name.split("+")[0] == "wgan":
             raise InputError(f"wgan's critic is normalised (D(x) = φ·x/‖φ‖, ‖∇_x D‖ = 1): the {reg.name} penalty on it "
                              f"is constant; penalise the unnormalised critic of gp/gp0/gp1 instead")
+        if reg.name == "noise" and nonsmooth:
+            raise InputError(f"instance noise on a non-smooth loss ({spec.name}: non-smooth on {'; '.join(nonsmooth)}) "
+                             f"is not supported: its Gaussian smoothing is not derived here")
+        if reg.name == "lp":
+            nonsmooth.append("‖φ‖ = 1 (WGAN-LP's max(0, ‖φ‖ − 1)²)")
         if reg.name in names[1:]:
             raise InputError(f"regulariser {reg.name!r} is given twice")
         renames = tuple((p.name, f"{reg.name}_{p.name}") for p in reg.params)
@@ -167,4 +173,5 @@ def compose(spec: GameSpec, *regs: Regulariser | str) -> GameSpec:
         singular=spec.singular,
         family=spec.family,
         discrete_only=spec.discrete_only,
+        nonsmooth="; ".join(nonsmooth),
     )

@@ -63,7 +63,8 @@ class GameSpec:
     with c = 0: the value is substituted *before* differentiation, so the derived field is
     exactly the c = 0 field and stays differentiable where gp's is not).
     ``singular`` says in words where the field is undefined (empty when nowhere).
-    ``discrete_only`` marks games that only exist as discrete-time updates (a projection
+    ``nonsmooth`` says in words where the field has a kink (a max, abs or relu in a loss; empty
+    when it is smooth).  ``discrete_only`` marks games that only exist as discrete-time updates (a projection
     step, e.g. weight clipping); they have no ODE.
     """
 
@@ -76,6 +77,7 @@ class GameSpec:
     singular: str = ""
     family: str = ""
     discrete_only: bool = False
+    nonsmooth: str = ""
 
     @property
     def param_names(self) -> tuple[str, ...]:

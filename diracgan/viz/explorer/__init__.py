@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import html as _html
 import itertools
+import math
 import json
 from functools import lru_cache
 from importlib import resources
@@ -45,6 +46,7 @@ from ...analysis.linear import (
     _culprits,
     _m_matrix,
     _ray_limit,
+    _localised,
     _singular_sets,
     _spec_structure,
 )
@@ -70,6 +72,9 @@ _ORIGIN = {P: 0, A: 0, B: 0}
 
 def _slider_range(p) -> tuple[float, float, float]:
     """(min, max, step) of a parameter's slider: from its lower bound to max(2, 10 × default)."""
+    if p.lower == -math.inf:              # any real value (LSGAN's labels): symmetric about 0
+        hi = max(2.0, 2.0 * abs(p.default))
+        return -hi, hi, 2 * hi / 400
     hi = max(2.0, 10.0 * abs(p.default), p.lower + 1.0)
     step = hi / 400
     lo = p.lower + (step if p.lower_open else 0.0)
@@ -130,7 +135,8 @@ def _exceptional_values(der, exprs, singular) -> dict[int, set]:
 def _pinned_coefficients(der, sub: dict) -> dict:
     """The field coefficients with some parameters pinned to exact values, re-simplified (so that
     gp's (c − √b)/√b at c = 0 cancels to the constant it is)."""
-    return {v: {u: _tidy(sp.sympify(e).subs(sub)) for u, e in row.items()} for v, row in der.coefficients.items()}
+    return _localised({v: {u: _tidy(sp.sympify(e).subs(sub)) for u, e in row.items()}
+                       for v, row in der.coefficients.items()})
 
 
 @lru_cache(maxsize=None)
@@ -150,7 +156,7 @@ def _equilibrium(spec: GameSpec) -> dict:
 
     note, limit = "", None
     if not singular:
-        add_variant({}, der.coefficients)
+        add_variant({}, _localised(der.coefficients))
     else:
         cands = _exceptional_values(der, exprs, singular)
         pairs = [(i, v) for i, vs in cands.items() for v in sorted(vs)]
@@ -193,7 +199,8 @@ def _entry(spec: GameSpec, base: str, reg: str) -> dict:
 
 
 def game_entries(specs: Iterable[GameSpec | str] | None = None, regularisers: bool = True) -> list[dict]:
-    """The page's game entries: each spec alone and composed with every registered regulariser.
+    """The page's game entries: each spec alone and, if it is C¹ at the equilibrium, composed
+    with every registered regulariser.
 
     ``specs`` defaults to every registered game (:data:`diracgan.games.GAMES`); names and
     :class:`GameSpec` values may be mixed.  Each entry carries the generated JavaScript."""
@@ -205,12 +212,25 @@ def game_entries(specs: Iterable[GameSpec | str] | None = None, regularisers: bo
             if s not in GAMES:
                 raise InputError(f"unknown loss {s!r}; choose one of: {', '.join(GAMES)}")
             s = GAMES[s]
-        variants = [(s, "")] + ([(compose(s, r), r) for r in REGULARISERS] if regularisers else [])
+        variants = [(s, "")]
+        # Regularisers on the games that are C¹ at the equilibrium (no singular set), where the
+        # readout shows what each does to J(0).
+        for r in (REGULARISERS if regularisers and not s.singular else ()):
+            try:
+                variants.append((compose(s, r), r))
+            except InputError:     # refused combinations (a gradient penalty on wgan's normalised critic)
+                continue
         for spec, reg in variants:
             if spec.name in names:
                 raise InputError(f"two games are called {spec.name!r}; give custom games distinct names")
+            try:
+                entry = _entry(spec, s.name, reg)
+            except InputError:
+                if not reg:
+                    raise
+                continue   # a combination the derivation refuses (instance noise on a non-smooth loss)
             names.add(spec.name)
-            out.append(_entry(spec, s.name, reg))
+            out.append(entry)
     return out
 
 
