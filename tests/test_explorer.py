@@ -34,7 +34,7 @@ from diracgan.derivation.numeric import velocity
 from diracgan.dynamics.flow import simulate
 from diracgan.dynamics.training import TrainStatus, train
 from diracgan.errors import InputError
-from diracgan.games import GAMES, REGULARISERS, GameSpec, InputError, Param, compose
+from diracgan.games import GAMES, REGULARISERS, GameSpec, Param, compose
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
