@@ -111,8 +111,14 @@ def test_check_verdicts_seed_claims(name):
     assert all(r.measured < 0.25 for r in ema)                  # the EMA sits ≥ 4× closer
 
 
-def test_run_checks_restricted_quick_and_reports():
-    rows = run_checks(losses=["gp0"], quick=True)
+@pytest.fixture(scope="module")
+def gp0_quick_rows():
+    """``run_checks(['gp0'], quick=True)``, once for the tests of the report and of the command."""
+    return run_checks(losses=["gp0"], quick=True)
+
+
+def test_run_checks_restricted_quick_and_reports(gp0_quick_rows):
+    rows = gp0_quick_rows
     assert_all_pass(rows)
     assert {r.check for r in rows} == {"gradients", "noise", "optimizers", "ode", "verdict"}
     assert all(r.loss.startswith("gp0") for r in rows)
@@ -292,13 +298,19 @@ def test_extragradient_with_weight_decay_matches_torch():
 
 # -- the command ----------------------------------------------------------------------------------
 
-def test_check_command_exit_codes(monkeypatch):
+def test_check_command_exit_codes(monkeypatch, gp0_quick_rows):
     from click.testing import CliRunner
 
     import diracgan.torchgan.checks as tc
     from diracgan.cli import cli
 
+    # The command passes its options through and reports the rows (the rows themselves: the
+    # module fixture, the same call the command makes).
+    calls = []
+    monkeypatch.setattr(tc, "run_checks", lambda losses=None, quick=False, progress=None:
+                        calls.append((losses, quick)) or gp0_quick_rows)
     r = CliRunner().invoke(cli, ["check", "--loss", "gp0", "--quick", "--json"], prog_name="diracgan")
+    assert calls == [(["gp0"], True)]
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)
     assert rows and all(row["passed"] for row in rows) and {row["check"] for row in rows} == {
