@@ -241,14 +241,31 @@ def test_planar_wedge_is_conserved_and_fixes_the_cycle_radius():
     assert v.cycle_radius == pytest.approx(math.sqrt(0.03), rel=2e-3)
 
 
-@pytest.mark.parametrize("lam", [1000.0, 0.0005])
-def test_slow_predicted_decay_is_undetermined_not_a_circle(lam):
-    # The predicted decay e^(−t/2000) is too slow to show over any horizon ≪ 2e4; 20 is as good as
-    # the default 200 for the claim, and λ = 1000's stiff fast mode makes every time unit cost.
+@pytest.mark.parametrize("lam, method", [(1000.0, "Radau"), (0.0005, "DOP853")])
+def test_slow_predicted_decay_is_undetermined_not_a_circle(lam, method):
+    # The predicted decay e^(−t/2000) is too slow to show over the default horizon 200.  λ = 1000
+    # is stiff (fast mode ≈ −2000): the verdict integrates it with Radau (DOP853 took 80 s).
     game = make_game("gp0", lam=lam)
-    v = numeric_verdict(game, dim=2, horizon=20.0, linear=analyse(game, 2))
-    assert v.verdict == "undetermined" and "too slow to show" in v.message
+    v = numeric_verdict(game, dim=2, linear=analyse(game, 2))
+    assert v.verdict == "undetermined" and "too slow to show over T = 200" in v.message
     assert "--horizon ≥ 2e+04" in v.message
+    assert v.method == method and v.as_dict()["method"] == method
+
+
+def test_stiff_verdict_agrees_with_the_explicit_solver():
+    from diracgan.analysis.verdict import solver_for
+
+    game = make_game("gp0", lam=20.0)             # μ ≈ −40 and −1/40: stiff over T = 60
+    linear = analyse(game, 2)
+    assert solver_for(linear, 60.0) == "Radau" and solver_for(linear, 10.0) == "DOP853"
+    assert solver_for(analyse(make_game("gp0", lam=10.0), 2), 1e6) == "DOP853"   # ratio 400 only
+    assert solver_for(analyse(make_game("vanilla"), 2), 1e6) == "DOP853"         # no decay at all
+    implicit = numeric_verdict(game, dim=2, linear=linear, horizon=60.0)
+    explicit = numeric_verdict(game, dim=2, horizon=60.0)                 # no linearisation: DOP853
+    assert (implicit.method, explicit.method) == ("Radau", "DOP853")
+    assert implicit.verdict == explicit.verdict == "converges"
+    assert implicit.rate == pytest.approx(explicit.rate, rel=1e-6) == pytest.approx(1 / 40, rel=2e-3)
+    assert implicit.final_distance == pytest.approx(explicit.final_distance, rel=1e-5)
 
 
 def test_slow_approach_to_a_cycle_is_not_divergence():

@@ -67,6 +67,7 @@ class NumericVerdict:
     amplitude: float | None = None
     cycle_radius: float | None = None
     thresholds: dict = field(default_factory=lambda: dict(THRESHOLDS))
+    method: str = "DOP853"
 
     def as_dict(self) -> dict:
         return {
@@ -82,7 +83,25 @@ class NumericVerdict:
             "horizon": self.horizon,
             "start": {"theta": list(self.start_theta), "phi": list(self.start_phi)},
             "thresholds": self.thresholds,
+            "method": self.method,
         }
+
+
+STIFF_RATIO = 1e3
+"""J(0) is stiff over a horizon T when its fastest decay rate f = max(−Re μ) has f·T and
+f / max(min |μ|, 1/T) both above this ratio: an explicit solver would need ≳ f·T steps to
+follow a slow mode it could take in a few (gp0 with λ = 1000: f ≈ 2000, min |μ| ≈ 5e-4)."""
+
+
+def solver_for(linear: EquilibriumAnalysis | None, horizon: float) -> str:
+    """The integrator of the numeric verdict: ``Radau`` (implicit, with the derived Jacobian)
+    when the linearisation at the equilibrium is stiff over ``horizon`` (:data:`STIFF_RATIO`),
+    else ``DOP853``."""
+    if linear is None or not linear.eigenvalues:
+        return "DOP853"
+    fast = max(-e.re for e in linear.eigenvalues)
+    slow = max(min(abs(complex(e.re, e.im)) for e in linear.eigenvalues), 1.0 / horizon)
+    return "Radau" if fast * horizon > STIFF_RATIO and fast / slow > STIFF_RATIO else "DOP853"
 
 
 def _fit(x: np.ndarray, y: np.ndarray) -> float:
@@ -144,7 +163,8 @@ def numeric_verdict(game: Game, theta0=None, phi0=None, *, dim: int | None = Non
     theta0 = np.asarray(theta0, dtype=float)
     phi0 = np.asarray(phi0, dtype=float)
     r0 = float(np.sqrt(np.sum(theta0**2) + np.sum(phi0**2)))
-    common = dict(horizon=horizon, start_theta=tuple(theta0.tolist()), start_phi=tuple(phi0.tolist()))
+    method = solver_for(linear, horizon)
+    common = dict(horizon=horizon, start_theta=tuple(theta0.tolist()), start_phi=tuple(phi0.tolist()), method=method)
     predicted = linear.rate if linear is not None else None
     if r0 == 0:
         # The equilibrium is a fixed point only where the field is defined (and zero) there.
@@ -162,7 +182,7 @@ def numeric_verdict(game: Game, theta0=None, phi0=None, *, dim: int | None = Non
                  "give --no-numeric or a smaller --dim")
     extra = {} if max_steps is None else {"max_steps": max_steps}
     run = simulate(game, theta0, phi0, t_max=horizon, samples=samples, rtol=rtol,
-                   atol=atol if atol is not None else max(1e-12 * r0, 1e-300), **extra)
+                   atol=atol if atol is not None else max(1e-12 * r0, 1e-300), method=method, **extra)
     t, z = run.run(0)
     r = np.linalg.norm(z, axis=1)
     d = run.dim

@@ -616,7 +616,7 @@ def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out, style, progr
 @click.option("--reg", "check_regs", type=click.Choice(list(REGULARISERS)), multiple=True,
               help="Restrict the checks to the rows of games with this regulariser (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable rows.")
-@click.option("--quick", is_flag=True, help="Fewer points and shorter runs (the optimizer comparisons stay full).")
+@click.option("--quick", is_flag=True, help="Fewer points, fewer ODE games, 200-step optimizer comparisons (instead of 1000).")
 @click.option("--detail", is_flag=True, help="Each row's detail under it.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar  [default: only on a terminal]")
 def check(losses, check_regs, as_json, quick, detail, progress):

@@ -32,6 +32,7 @@ __all__ = [
     "CheckResult",
     "TrainCase",
     "OPTIMIZER_CASES",
+    "QUICK_OPTIMIZER_STEPS",
     "check_gradients",
     "check_noise",
     "CHECK_GAMES",
@@ -445,7 +446,7 @@ EMA_CASES = (
 
 
 @torch_threads()
-def check_verdicts(losses: Iterable[str] | None = None, *, quick: bool = False, converge_tol: float = 1e-2,
+def check_verdicts(losses: Iterable[str] | None = None, *, converge_tol: float = 1e-2,
                    stall_tol: float = 10.0, ema_tol: float = 0.25) -> list[CheckResult]:
     """Check 4: the torch runs reproduce the seed's verdicts.
 
@@ -499,21 +500,29 @@ def check_verdicts(losses: Iterable[str] | None = None, *, quick: bool = False, 
 # -- runner and reports -------------------------------------------------------------------
 
 
+QUICK_OPTIMIZER_STEPS = 200
+"""Steps of each optimizer comparison in ``diracgan check --quick`` (every discrepancy the tests
+inject — a changed β₂, a 1e-8 change of lr, a doubled or missing weight decay — shows within a
+few steps; the full check runs 1000)."""
+
+
 @torch_threads()
 def run_checks(losses: Iterable[str] | None = None, quick: bool = False,
                progress: bool | None = False) -> list[CheckResult]:
     """All the cross-checks (restricted to ``losses`` where that makes sense).  ``quick``
-    uses fewer points, fewer games in the ODE check and shorter verdict runs; the optimizer
-    comparisons keep their 1000 steps.  ``progress``: a tqdm.auto bar over the checks
-    (False: none, True: always, None: on a terminal)."""
+    uses 6 gradient points instead of 12, one instance-noise point instead of 3, the ODE check
+    on gp0 and vanilla only (when no loss is named), and optimizer comparisons over
+    :data:`QUICK_OPTIMIZER_STEPS` steps instead of 1000; the verdict runs are the same.
+    ``progress``: a tqdm.auto bar over the checks (False: none, True: always, None: on a
+    terminal)."""
     from tqdm.auto import tqdm
 
     losses = _check_losses(losses)
     stages = [("gradients", lambda: check_gradients(losses, n_points=6 if quick else 12)),
               ("noise", lambda: check_noise(losses, n_points=1 if quick else 3)),
-              ("optimizers", lambda: check_optimizers(losses)),
+              ("optimizers", lambda: check_optimizers(losses, steps=QUICK_OPTIMIZER_STEPS if quick else 1000)),
               ("ode", lambda: check_ode_tracking(losses, quick=quick)),
-              ("verdicts", lambda: check_verdicts(losses, quick=quick))]
+              ("verdicts", lambda: check_verdicts(losses))]
     rows = []
     bar = tqdm(stages, desc="check", unit="check", leave=False, disable=None if progress is None else not progress)
     for name, stage in bar:

@@ -173,8 +173,10 @@ class TorchLosses:
         return x + self._reg("noise", "sigma") * torch.randn(x.shape, generator=self.generator, dtype=DTYPE)
 
     # -- the base game --------------------------------------------------------------------
-    def _base(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(L_D, L_G) of the registered game on these (possibly noisy) samples."""
+    def _base(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor,
+              penalise: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        """(L_D, L_G) of the registered game on these (possibly noisy) samples; ``penalise``:
+        include WGAN-GP's gradient penalty in L_D (a script computing L_G leaves it out)."""
         d_real, d_fake = D(real), D(fake)
         bce = F.binary_cross_entropy_with_logits
         f = self.family
@@ -184,7 +186,9 @@ class TorchLosses:
         elif f in ("wgan", "wgan-clip"):
             loss_d, loss_g = d_fake.mean() - d_real.mean(), -d_fake.mean()
         elif f == "gp":
-            loss_d = d_fake.mean() - d_real.mean() + self.lam * self.gradient_penalty(D, real, fake, self.centre)
+            loss_d = d_fake.mean() - d_real.mean()
+            if penalise:
+                loss_d = loss_d + self.lam * self.gradient_penalty(D, real, fake, self.centre)
             loss_g = -d_fake.mean()
         elif f == "qp":
             diff = d_fake - d_real
@@ -208,14 +212,20 @@ class TorchLosses:
             raise AssertionError(self.name)
         return loss_d, loss_g
 
-    def losses(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor, *, detach_fake: bool):
-        """(L_D, L_G) with every regulariser applied in order."""
+    def losses(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor, *, detach_fake: bool,
+               for_d: bool = True):
+        """(L_D, L_G) with every regulariser applied in order.  ``for_d=False`` (the generator's
+        update): L_D's penalties on the discriminator are left out, as a training script leaves
+        them out of the generator's step; L_G is the same either way.  Consensus needs the whole
+        L_D in both players' losses, so with consensus everything is computed."""
+        consensus = "consensus" in self.regs
         fake = G(z)
-        if detach_fake and "consensus" not in self.regs:
+        if detach_fake and not consensus:
             fake = fake.detach()
         real_n, fake_n = self._noisy(real), self._noisy(fake)
-        loss_d, loss_g = self._base(D, real_n, fake_n)
-        for reg in self.regs:
+        whole = for_d or consensus
+        loss_d, loss_g = self._base(D, real_n, fake_n, penalise=whole)
+        for reg in self.regs if whole else ():      # without consensus they only add to L_D
             if reg in ("r1", "r2"):
                 x = real_n if reg == "r1" else fake_n
                 loss_d = loss_d + self._reg(reg, "gamma") / 2 * self._input_grad(D, x).pow(2).sum(dim=1).mean()
@@ -240,7 +250,7 @@ class TorchLosses:
         return self.losses(G, D, real, z, detach_fake=True)[0]
 
     def g_loss(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        return self.losses(G, D, real, z, detach_fake=False)[1]
+        return self.losses(G, D, real, z, detach_fake=False, for_d=False)[1]
 
 
 # ---------------------------------------------------------------------------------------
