@@ -18,6 +18,11 @@ exists (qp: the field is undefined on θ = 0, yet J → M₀ ⊗ I), but no line
 
 :func:`equilibrium_matrices` evaluates M for whole grids of parameter values at once (sweeps,
 discrete stability maps); :func:`eigenvalues_2x2` gives their eigenvalues stably.
+
+The steps of :func:`analyse` are public for the explorer (:mod:`diracgan.viz.explorer`), which
+prints the same expressions as JavaScript: :func:`coefficient_exprs`, :func:`localised_coefficients`,
+:func:`singular_sets_of` over :data:`SINGULAR_SETS`, :func:`loss_culprits`, :func:`m_matrix`,
+:func:`ray_limit` and :func:`spec_structure`.
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ _ALPHA = sp.Symbol("alpha", positive=True)
 _BETA = sp.Symbol("beta", positive=True)
 _XI = sp.Symbol("xi", real=True)
 _RAYS = ((1, 1), (2, 1), (1, 2))   # θ ∝ r^m, φ ∝ r^n
-_SETS = (("θ = 0", {A: 0, P: 0}), ("φ = 0", {B: 0, P: 0}), ("θ = φ = 0", {A: 0, B: 0, P: 0}))
+SINGULAR_SETS = (("θ = 0", {A: 0, P: 0}), ("φ = 0", {B: 0, P: 0}), ("θ = φ = 0", {A: 0, B: 0, P: 0}))
 
 LINEAR_VERDICTS = ("asymptotically stable", "centre", "marginal", "unstable", "not differentiable")
 
@@ -167,7 +172,7 @@ def _finite(expr) -> bool:
     return not expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo)
 
 
-def _coefficient_exprs(coeffs: dict) -> list[sp.Expr]:
+def coefficient_exprs(coeffs: dict) -> list[sp.Expr]:
     blocks = jacobian_blocks(coeffs)
     out = [coeffs[v][u] for v in STATE_BLOCKS for u in STATE_BLOCKS]
     for v in STATE_BLOCKS:
@@ -177,12 +182,12 @@ def _coefficient_exprs(coeffs: dict) -> list[sp.Expr]:
     return out
 
 
-def _singular_sets(exprs) -> tuple[str, ...]:
+def singular_sets_of(exprs) -> tuple[str, ...]:
     """Which of θ = 0, φ = 0, the origin make some coefficient infinite or undefined, and which
     switching surfaces of a non-smooth loss pass through the equilibrium (``exprs`` localised
     by :func:`_localise` first)."""
     found = []
-    for name, sub in _SETS:
+    for name, sub in SINGULAR_SETS:
         if any(not _finite(e.subs(sub)) for e in exprs):
             found.append(name)
     for s in switching_functions(exprs):
@@ -229,15 +234,15 @@ def _localise(expr):
     return expr.replace(lambda e: isinstance(e, _SWITCHES), local)
 
 
-def _localised(coeffs: dict) -> dict:
+def localised_coefficients(coeffs: dict) -> dict:
     return {v: {u: _localise(e) for u, e in row.items()} for v, row in coeffs.items()}
 
 
-def _m_matrix(blocks: dict, sub: dict) -> sp.Matrix:
+def m_matrix(blocks: dict, sub: dict) -> sp.Matrix:
     return sp.Matrix([[sp.simplify(blocks[v][x].identity.subs(sub)) for x in STATE_BLOCKS] for v in STATE_BLOCKS])
 
 
-def _ray_limit(blocks: dict) -> sp.Matrix | None:
+def ray_limit(blocks: dict) -> sp.Matrix | None:
     """lim J along θ ∝ r^m, φ ∝ r^n (r → 0) for the rays in _RAYS, if it exists, is finite,
     does not depend on the direction and the outer-product terms vanish; else None."""
     limits = None
@@ -315,17 +320,17 @@ def _n(expr) -> complex:
     return complex(sp.N(expr, 30, maxn=4000))
 
 
-def _culprits(der, values: dict) -> tuple[tuple[str, str, str], ...]:
+def loss_culprits(der, values: dict) -> tuple[tuple[str, str, str], ...]:
     """The additive terms of L_D and L_G whose derived coefficients are singular."""
     found = []
     for loss_name, loss in (("L_D", der.loss_d), ("L_G", der.loss_g)):
         for term in sp.Add.make_args(loss):
             value = term.subs(values)
             if loss_name == "L_D":
-                exprs = _coefficient_exprs(_localised(field_coefficients(value, sp.S.Zero)))
+                exprs = coefficient_exprs(localised_coefficients(field_coefficients(value, sp.S.Zero)))
             else:
-                exprs = _coefficient_exprs(_localised(field_coefficients(sp.S.Zero, value)))
-            sets = _singular_sets(exprs)
+                exprs = coefficient_exprs(localised_coefficients(field_coefficients(sp.S.Zero, value)))
+            sets = singular_sets_of(exprs)
             if sets:
                 found.append((loss_name, to_text(term), ", ".join(s for s in sets if s != "θ = φ = 0") or sets[0]))
     return tuple(found)
@@ -362,20 +367,20 @@ def analyse(game: Game, dim: int = 2) -> EquilibriumAnalysis:
 def _analyse(game: Game, dim: int) -> EquilibriumAnalysis:
     der = derive(game.spec)
     values = _exact_values(game, der)
-    coeffs_gen = _localised(der.coefficients)
-    coeffs_val = _localised({v: {u: e.subs(values) for u, e in row.items()} for v, row in der.coefficients.items()})
-    exprs_val = _coefficient_exprs(coeffs_val)
-    singular = _singular_sets(exprs_val)
+    coeffs_gen = localised_coefficients(der.coefficients)
+    coeffs_val = localised_coefficients({v: {u: e.subs(values) for u, e in row.items()} for v, row in der.coefficients.items()})
+    exprs_val = coefficient_exprs(coeffs_val)
+    singular = singular_sets_of(exprs_val)
     origin = {P: 0, A: 0, B: 0}
     if singular:
         blocks_val = jacobian_blocks(coeffs_val)
-        limit = _ray_limit(blocks_val)
+        limit = ray_limit(blocks_val)
         limit_eigs = _eigenvalues(limit, {}, dim) if limit is not None else ()
-        return EquilibriumAnalysis(game, dim, False, singular, _culprits(der, values), None, None, (),
+        return EquilibriumAnalysis(game, dim, False, singular, loss_culprits(der, values), None, None, (),
                                    limit, limit_eigs)
 
-    generic_ok = not _singular_sets(_coefficient_exprs(coeffs_gen))
-    m_sym = _m_matrix(jacobian_blocks(coeffs_gen if generic_ok else coeffs_val), origin)
+    generic_ok = not singular_sets_of(coefficient_exprs(coeffs_gen))
+    m_sym = m_matrix(jacobian_blocks(coeffs_gen if generic_ok else coeffs_val), origin)
     eigs = _eigenvalues(m_sym, values if generic_ok else {}, dim)
     m_val = sp.simplify(m_sym.subs(values))
 
@@ -432,13 +437,13 @@ def _numeric_eigenvalues(game: Game, dim: int, m_val: sp.Matrix, generic_ok: boo
 
 
 @lru_cache(maxsize=None)
-def _spec_structure(spec):
+def spec_structure(spec):
     """Per spec, once: the coefficient expressions, which of them are singular for generic
     parameters, and M's entries (identity coefficients, to be taken at the origin)."""
     der = derive(spec)
-    coeffs = _localised(der.coefficients)
-    exprs = _coefficient_exprs(coeffs)
-    singular = tuple(i for i, e in enumerate(exprs) if _singular_sets([e]))
+    coeffs = localised_coefficients(der.coefficients)
+    exprs = coefficient_exprs(coeffs)
+    singular = tuple(i for i, e in enumerate(exprs) if singular_sets_of([e]))
     blocks = jacobian_blocks(coeffs)
     m_exprs = tuple(blocks[v][x].identity for v in STATE_BLOCKS for x in STATE_BLOCKS)
     return der, exprs, singular, m_exprs
@@ -447,7 +452,7 @@ def _spec_structure(spec):
 @lru_cache(maxsize=None)
 def _m_function(spec):
     """M's four entries at the origin as one vectorised numpy function of the parameters."""
-    der, _, _, m_exprs = _spec_structure(spec)
+    der, _, _, m_exprs = spec_structure(spec)
     return vector_field(spec).lambdify_params([e.subs(_ORIGIN) for e in m_exprs])
 
 
@@ -455,9 +460,9 @@ def _m_function(spec):
 def _m_at(spec, values: tuple) -> tuple | None:
     """M's entries (row-major) at these exact parameter values, or None where the field is not
     C¹ near the equilibrium for them (only the generically singular coefficients need a look)."""
-    der, exprs, singular, m_exprs = _spec_structure(spec)
+    der, exprs, singular, m_exprs = spec_structure(spec)
     sub = {sym: exact_number(v) for sym, v in zip(der.params, values)}
-    if _singular_sets([exprs[i].subs(sub) for i in singular]):
+    if singular_sets_of([exprs[i].subs(sub) for i in singular]):
         return None
     origin = {P: 0, A: 0, B: 0}
     return tuple(_n(e.subs(sub).subs(origin)).real for e in m_exprs)
@@ -476,7 +481,7 @@ def equilibrium_matrices(game: Game, overrides: dict | None = None, shape: tuple
     overrides = overrides or {}
     args = [np.broadcast_to(np.asarray(overrides.get(k, v), dtype=float), shape) for k, v in game.values]
     m = np.empty(shape + (2, 2))
-    _, _, singular, _ = _spec_structure(game.spec)
+    _, _, singular, _ = spec_structure(game.spec)
     if not singular:
         with np.errstate(all="ignore"):
             c = _m_function(game.spec)(*args)

@@ -397,7 +397,7 @@ def field_coefficients(loss_d: sp.Expr, loss_g: sp.Expr) -> dict:
     }
     # Off the switching surfaces of a non-smooth loss (where consensus' ‖v‖² can put a switch inside
     # a derivative) the derivatives of the switches vanish.
-    return {v: {u: _tidy(_off_switches(e)) for u, e in row.items()} for v, row in coeffs.items()}
+    return {v: {u: tidy(_off_switches(e)) for u, e in row.items()} for v, row in coeffs.items()}
 
 
 def jacobian_blocks(coeffs: dict) -> dict:
@@ -415,8 +415,8 @@ def jacobian_blocks(coeffs: dict) -> dict:
                 outer[u][other[x]] += sp.diff(g, P)
                 outer[u][x] += 2 * sp.diff(g, sq[x])
             jac[v][x] = JacobianBlock(
-                _tidy(coeffs[v][x]),
-                tuple(tuple(_tidy(_off_switches(outer[u][w])) for w in STATE_BLOCKS) for u in STATE_BLOCKS),
+                tidy(coeffs[v][x]),
+                tuple(tuple(tidy(_off_switches(outer[u][w])) for w in STATE_BLOCKS) for u in STATE_BLOCKS),
             )
     return jac
 
@@ -500,7 +500,7 @@ def numeric_expr(expr: sp.Expr) -> sp.Expr:
     return expand_gaussian_means(sp.sympify(expr))
 
 
-def _tidy(expr: sp.Expr) -> sp.Expr:
+def tidy(expr: sp.Expr) -> sp.Expr:
     """Light, safe simplification: cancel common factors without expanding special functions.
 
     ``sp.simplify`` would be slower and may rewrite σ through exponentials; ``factor_terms``

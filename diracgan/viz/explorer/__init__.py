@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import html as _html
 import itertools
-import math
 import json
+import math
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -42,16 +42,22 @@ from sympy.matrices.exceptions import MatrixError
 
 from ...analysis.linear import (
     EquilibriumAnalysis,
-    _coefficient_exprs,
-    _culprits,
-    _m_matrix,
-    _ray_limit,
-    _localised,
-    _singular_sets,
-    _spec_structure,
+    coefficient_exprs,
+    localised_coefficients,
+    loss_culprits,
+    m_matrix,
+    ray_limit,
+    singular_sets_of,
+    spec_structure,
 )
-from ...derivation.javascript import JS_HELPERS, complex_js, field_js, field_js_expression, param_names_js
-from ...derivation.symbolic import INVARIANTS, _tidy, jacobian_blocks, to_text
+from ...derivation.javascript import (
+    JS_HELPERS,
+    complex_js,
+    field_js,
+    field_js_expression,
+    param_names_js,
+)
+from ...derivation.symbolic import INVARIANTS, jacobian_blocks, tidy, to_text
 from ...dynamics.flow import DEFAULT_ATOL, DEFAULT_RTOL
 from ...dynamics.starts import default_start
 from ...errors import InputError
@@ -106,13 +112,13 @@ def _exceptional_values(der, exprs, singular) -> dict[int, set]:
     roots of the factors of N restricted to the set that are linear in one parameter (gp:
     N = 2λ(c − √b) is 2λc on φ = 0, so λ = 0 and c = 0).  Candidates only: each is confirmed
     by the exact check of :func:`_equilibrium`."""
-    from ...analysis.linear import _SETS
+    from ...analysis.linear import SINGULAR_SETS
 
     found: dict[int, set] = {i: set() for i in range(len(der.params))}
     index = {sym: i for i, sym in enumerate(der.params)}
     for k in singular:
         num = sp.fraction(sp.together(exprs[k]))[0]
-        for _, sub in _SETS:
+        for _, sub in SINGULAR_SETS:
             restricted = sp.sympify(num.subs(sub))
             if restricted == 0 or not restricted.free_symbols & set(index):
                 continue
@@ -135,7 +141,7 @@ def _exceptional_values(der, exprs, singular) -> dict[int, set]:
 def _pinned_coefficients(der, sub: dict) -> dict:
     """The field coefficients with some parameters pinned to exact values, re-simplified (so that
     gp's (c − √b)/√b at c = 0 cancels to the constant it is)."""
-    return _localised({v: {u: _tidy(sp.sympify(e).subs(sub)) for u, e in row.items()}
+    return localised_coefficients({v: {u: tidy(sp.sympify(e).subs(sub)) for u, e in row.items()}
                        for v, row in der.coefficients.items()})
 
 
@@ -145,18 +151,18 @@ def _equilibrium(spec: GameSpec) -> dict:
 
     A *variant* pins some parameters to exact values (none for a game that is C¹ at the
     equilibrium for every parameter value); its M = J(0)'s 2×2 block is exact in the others."""
-    der, exprs, singular, m_exprs = _spec_structure(spec)
+    der, exprs, singular, m_exprs = spec_structure(spec)
     names = param_names_js(spec)
     variants = []
 
     def add_variant(pins: dict, coeffs: dict):
-        m = _m_matrix(jacobian_blocks(coeffs), _ORIGIN)
+        m = m_matrix(jacobian_blocks(coeffs), _ORIGIN)
         variants.append({"pins": {str(i): float(v) for i, v in pins.items()},
                          "eig": _eigen_js(m, names, spec.name), "m": [to_text(x) for x in m]})
 
     note, limit = "", None
     if not singular:
-        add_variant({}, _localised(der.coefficients))
+        add_variant({}, localised_coefficients(der.coefficients))
     else:
         cands = _exceptional_values(der, exprs, singular)
         pairs = [(i, v) for i, vs in cands.items() for v in sorted(vs)]
@@ -170,14 +176,14 @@ def _equilibrium(spec: GameSpec) -> dict:
                 if any(set(s.items()) <= set(pins.items()) for s in seen):
                     continue      # a smaller pin set already removes the singularity
                 coeffs = _pinned_coefficients(der, {der.params[i]: v for i, v in pins.items()})
-                if not _singular_sets(_coefficient_exprs(coeffs)):
+                if not singular_sets_of(coefficient_exprs(coeffs)):
                     seen.append(pins)
                     add_variant(pins, coeffs)
-        sets = _singular_sets(exprs)
-        culprits = _culprits(der, {})
+        sets = singular_sets_of(exprs)
+        culprits = loss_culprits(der, {})
         # The wording of EquilibriumAnalysis.differentiability_text, parameters left symbolic.
         note = EquilibriumAnalysis(None, 1, False, sets, culprits, None, None, ()).differentiability_text()
-        m_lim = _ray_limit(der.jacobian)
+        m_lim = ray_limit(der.jacobian)
         if m_lim is not None:
             limit = {"eig": _eigen_js(m_lim, names, spec.name), "m": [to_text(x) for x in m_lim]}
     return {"variants": variants, "note": note, "limit": limit}
