@@ -518,3 +518,40 @@ def test_a_huge_stability_grid_is_refused_before_allocating(tmp_path):
     result = run_cli(["stability", "--lr", "0.01:2:5000", "--lam", "0:2:5000", "-o", tmp_path / "m.npz"])
     assert_usage_error(result, "a stability map of 25000000 grid points would need", tmp_path)
     assert "lower the COUNT of the ranges" in result.stderr
+
+
+def test_stability_map_draws_overflow_above_the_scale_not_blank():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from diracgan import make_game
+    from diracgan.analysis.stability import stability_map
+    from diracgan.dynamics.optimizers import make_optimizer
+    from diracgan.dynamics.training import Scheme
+    from diracgan.viz.plotting import plot_stability_map
+
+    def factory(**kw):
+        return Scheme(make_optimizer("sgd", **kw), make_optimizer("sgd", **kw), "simultaneous")
+
+    lrs, lams = np.array([0.1, 1.0, 1e300]), np.array([0.1, 1.0, 1e10])
+    smap = stability_map(make_game("gp0"), factory, {"lr": lrs, "lam": lams})
+    over = np.isposinf(smap.rho)
+    assert over[-1, -1] and over.sum() < over.size and not np.isnan(smap.rho).any()
+    fig, ax = plt.subplots()
+    plot_stability_map(ax, smap)
+    mesh = ax.collections[0]
+    values = np.ma.masked_invalid(mesh.get_array()).reshape(smap.rho.shape)
+    assert values.count() == smap.rho.size                      # nothing blank
+    assert (values[over] > mesh.norm.vmax).all()               # the overflow: above the colour scale
+    assert mesh.norm.vmax <= 10 * np.max(smap.rho[~over])       # the scale is set by the finite ρ
+    line = stability_map(make_game("gp0", lam=1e10), factory, {"lr": lrs})
+    assert list(np.isposinf(line.rho)) == [False, False, True]
+    fig1, ax1 = plt.subplots()
+    plot_stability_map(ax1, line)
+    curve, marks = ax1.lines[0], ax1.lines[1]
+    assert np.ma.getmaskarray(curve.get_ydata()).tolist() == [False, False, True]   # a gap, not a spike
+    assert list(marks.get_xdata()) == [1e300] and list(marks.get_ydata()) == [1.0]  # a mark at the top
+    assert ax1.get_ylim()[1] < 10 * np.max(line.rho[:2])
+    plt.close("all")

@@ -754,6 +754,10 @@ def _rho_ticks(norm) -> list[float]:
 def plot_stability_map(ax, smap, *, norm=None, colorbar: bool = True):
     """Heatmap of the spectral radius ρ of the update map, with the ρ = 1 contour (1-D: a curve).
 
+    Points where ρ overflows the float range (ρ = inf: unstable) take the colour above the scale
+    (1-D: triangles at the top edge); points where the field is not differentiable (NaN) stay
+    blank.
+
     Parameters
     ----------
     ax : matplotlib.axes.Axes
@@ -776,18 +780,26 @@ def plot_stability_map(ax, smap, *, norm=None, colorbar: bool = True):
     def label(name):
         return labels[name] if name in labels else _param_label(smap.game, name)
 
-    rho = np.ma.masked_invalid(smap.rho)
+    # ρ = inf (the update map overflows the float range: unstable) is drawn in the colour of
+    # "above the scale", not left blank as NaN (not differentiable) is.
+    overflow = np.isposinf(smap.rho)
+    finite = np.ma.masked_invalid(smap.rho)
     if smap.y is None:
-        ax.plot(smap.x, rho, color=PALETTE["blue"], lw=_w(1.4))
+        ax.plot(smap.x, finite, color=PALETTE["blue"], lw=_w(1.4))
+        if overflow.any():         # at the top edge of the axes: ρ is beyond any scale there
+            ax.plot(smap.x[overflow], np.ones(int(overflow.sum())), transform=ax.get_xaxis_transform(),
+                    ls="none", marker="^", color=PALETTE["vermillion"], clip_on=False,
+                    label="ρ overflows the float range (unstable)")
         ax.axhline(1.0, color=PALETTE["vermillion"], lw=_w(1.0), label="ρ = 1")
         ax.set_xlabel(label(smap.x_name))
         ax.set_ylabel("spectral radius ρ")
         ax.grid(True, lw=0.3, alpha=0.5)
         return ax
     if norm is None:
-        lo = float(rho.min()) if rho.count() else 0.5
-        hi = float(rho.max()) if rho.count() else 2.0
+        lo = float(finite.min()) if finite.count() else 0.5
+        hi = float(finite.max()) if finite.count() else 2.0
         norm = _nice_rho_norm(lo, hi)
+    rho = np.ma.masked_invalid(np.where(overflow, 2.0 * norm.vmax, smap.rho))
     cmap = matplotlib.colormaps["RdBu_r"].with_extremes(under="#053061", over="#67001f")
     mesh = ax.pcolormesh(smap.x, smap.y, rho, cmap=cmap, norm=norm, shading="nearest", rasterized=True)
     if rho.count() and rho.min() < 1 < rho.max():
@@ -806,7 +818,8 @@ def stability_colorbar(fig, mesh, ax):
     """The colour bar of :func:`plot_stability_map` (``ax``: one axes or a list to share it)."""
     from matplotlib.ticker import FixedLocator, NullLocator
 
-    cb = fig.colorbar(mesh, ax=ax, extend="both")
+    with np.errstate(over="ignore"):     # a scale up to ρ ~ 1e300 extends past the float range
+        cb = fig.colorbar(mesh, ax=ax, extend="both")
     ticks = _rho_ticks(mesh.norm)
     cb.ax.yaxis.set_major_locator(FixedLocator(ticks))
     cb.ax.yaxis.set_minor_locator(NullLocator())
