@@ -85,6 +85,30 @@ def _column(g):
     return g[..., None] if isinstance(g, np.ndarray) and g.ndim else float(g)
 
 
+def _combine(g1, x, g2, y, out) -> None:
+    """out = g1·x + g2·y for coefficients that are (k,) arrays or scalars and x, y of shape (m, k):
+    a scalar 0 drops its term, 1 and −1 add or subtract (the products that remain are those
+    of the plain expression, so the values are the same)."""
+    terms = [(g, v) for g, v in ((g1, x), (g2, y)) if np.ndim(g) or g != 0]
+    if not terms:
+        out[...] = 0.0
+        return
+    g, v = terms[0]
+    if np.ndim(g) == 0 and g == 1:
+        out[...] = v
+    elif np.ndim(g) == 0 and g == -1:
+        np.negative(v, out=out)
+    else:
+        np.multiply(v, g, out=out)
+    for g, v in terms[1:]:
+        if np.ndim(g) == 0 and g == 1:
+            np.add(out, v, out=out)
+        elif np.ndim(g) == 0 and g == -1:
+            np.subtract(out, v, out=out)
+        else:
+            out += v * g
+
+
 def _broadcast(values, shape):
     """Lambdified lists hold Python scalars for constant entries: make them (shape) arrays."""
     return [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in values]
@@ -106,6 +130,9 @@ class VectorField:
         self.spec: GameSpec = derivation.spec
         self.n_params = len(derivation.params)
         self._field = _lambdify(derivation.args, derivation.field_exprs(), cse)
+        # Which invariants (p, a, b) the field coefficients use: the column kernel computes only these.
+        used = set().union(*(sp.sympify(e).free_symbols for e in derivation.field_exprs()))
+        self._uses = tuple(x in used for x in derivation.args[:3])
         self._jacobian = _lambdify(derivation.args, derivation.jacobian_exprs(), cse)
         # A non-smooth field (max, abs, relu in a loss) is smooth off the surfaces s_k = 0.
         self.switches = switching_functions(derivation.field_exprs())
@@ -259,6 +286,39 @@ class VectorField:
                     new_t[still] = np.asarray(g_tt * th[still] + g_tp * ph[still], dtype=float)
                     new_p[still] = np.asarray(g_pt * th[still] + g_pp * ph[still], dtype=float)
         dtheta[bad], dphi[bad] = new_t, new_p
+
+    def rhs_columns(self, columns, params=(), out=None):
+        """The field on states stored column-wise: ``columns`` (2d, k), row c holding coordinate c
+        of all k states (the layout of the batch integrator, where each row is contiguous).
+        Returns (2d, k), written into ``out`` when given.
+
+        The integrator's kernel: only the invariants the coefficients use are formed, and the
+        coefficients are applied as they come (a constant 0 drops its term, ±1 adds or subtracts),
+        in place.  The values equal :meth:`rhs`'s; states whose field is not finite or whose
+        invariants are extreme go through :meth:`rhs` (and its repair).  Call it inside
+        ``np.errstate(all="ignore")`` when states may be singular."""
+        d = columns.shape[0] // 2
+        theta, phi = columns[:d], columns[d:]
+        params = tuple(params)
+        if len(params) != self.n_params:
+            self._check_params(params)
+        use_p, use_a, use_b = self._uses
+        p = np.einsum("ik,ik->k", theta, phi) if use_p else 0.0
+        a = np.einsum("ik,ik->k", theta, theta) if use_a else 0.0
+        b = np.einsum("ik,ik->k", phi, phi) if use_b else 0.0
+        g_tt, g_tp, g_pt, g_pp = self._field(p, a, b, *params)
+        if out is None:
+            out = np.empty(columns.shape)
+        _combine(g_tt, theta, g_tp, phi, out[:d])
+        _combine(g_pt, theta, g_pp, phi, out[d:])
+        screen = float(np.sum(out))
+        extreme = False
+        for x, used in ((a, use_a), (b, use_b)):
+            if used and x.size and (float(x.min()) < 1e-100 or float(x.max()) > 1e100):
+                extreme = True
+        if not math.isfinite(screen) or extreme:
+            out[...] = self.rhs(columns.T, params).T
+        return out
 
     def rhs(self, state, params=()):
         """The field on stacked states z = (θ, φ) of shape (..., 2d): returns (..., 2d)."""

@@ -289,6 +289,52 @@ def _solver_class(method):
         raise InputError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}") from None
 
 
+def _per_run_norm(cls):
+    """``cls`` (an explicit Runge–Kutta class of scipy) with its error norm taken per run: the
+    stacked state is column-wise ((n, k): coordinate-major), each run's error norm is the one
+    scipy computes for that run alone, and a step is accepted when the largest of them is ≤ 1.
+    So every run's local error is held to its own ``rtol``/``atol`` exactly as in a solo solve;
+    the joint step is the smallest that any run of the group needs.  None for other classes."""
+    if cls in _PER_RUN:
+        return _PER_RUN[cls]
+    try:
+        from scipy.integrate._ivp.rk import DOP853 as _DOP853, RungeKutta as _RungeKutta
+    except ImportError:      # pragma: no cover - scipy's layout changed: fall back to tol/√N
+        return None
+    if not issubclass(cls, _RungeKutta):
+        return None
+    if issubclass(cls, _DOP853):
+        def _estimate_error_norm(self, K, h, scale):
+            k = self._n_runs
+            err5 = (np.dot(K.T, self.E5) / scale).reshape(-1, k)
+            err3 = (np.dot(K.T, self.E3) / scale).reshape(-1, k)
+            e5 = np.einsum("ck,ck->k", err5, err5)
+            e3 = np.einsum("ck,ck->k", err3, err3)
+            denom = e5 + 0.01 * e3
+            with np.errstate(invalid="ignore", divide="ignore"):
+                norms = np.abs(h) * e5 / np.sqrt(denom * err5.shape[0])
+            norms[(e5 == 0) & (e3 == 0)] = 0.0
+            return float(norms.max())
+    else:
+        def _estimate_error_norm(self, K, h, scale):
+            k = self._n_runs
+            err = (self._estimate_error(K, h) / scale).reshape(-1, k)
+            return float(np.sqrt(np.einsum("ck,ck->k", err, err).max() / err.shape[0]))
+    sub = type(cls.__name__, (cls,), {"_estimate_error_norm": _estimate_error_norm, "_n_runs": 1})
+    _PER_RUN[cls] = sub
+    return sub
+
+
+_PER_RUN: dict = {}
+PER_RUN_MARGIN = 3.0
+"""With per-run error norms, a group of k runs holds each run's local error to its tolerances
+÷ min(√k, PER_RUN_MARGIN) (instead of ÷ √k with scipy's joint RMS norm)."""
+GROUP_SIZE = 1024
+"""Largest number of runs integrated jointly.  Runs are independent, so a batch is cut into
+groups of this size: the arrays of a group's step stay in cache, and a group's step size is set
+by the worst of only its own runs (measured in bench/bench_engine.py)."""
+
+
 def _bsr_block_diag(blocks: np.ndarray) -> scipy.sparse.bsr_matrix:
     k, n, _ = blocks.shape
     return scipy.sparse.bsr_matrix((blocks, np.arange(k), np.arange(k + 1)), shape=(k * n, k * n))
@@ -324,8 +370,16 @@ class _Engine:
     integrated jointly and split or shrunk as runs stop or misbehave."""
 
     def __init__(self, rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint,
-                 max_steps, piecewise=None):
-        self.rhs, self.jac, self.cls = rhs, jac, cls
+                 max_steps, piecewise=None, rhs_columns=None, group_size=GROUP_SIZE):
+        self.rhs, self.jac = rhs, jac
+        # Explicit Runge–Kutta methods: the stacked state is column-wise (coordinate-major, each
+        # row contiguous over the runs: fast numpy) with per-run error norms.  Other methods: the
+        # runs' states one after another (block-diagonal Jacobians) with tolerances ÷ √k.
+        per_run = _per_run_norm(cls)
+        self.columns = per_run is not None
+        self.cls = per_run if self.columns else cls
+        self.rhs_columns = rhs_columns if rhs_columns is not None else (lambda c: np.ascontiguousarray(rhs(c.T).T))
+        self.group_size = max(1, int(group_size))
         # A non-smooth field: piecewise.switch(z) → (k, K) switching functions,
         # piecewise.filippov(z, j) → (sliding field, σ₊, σ₋) on surface j.
         self.piecewise = piecewise
@@ -341,8 +395,11 @@ class _Engine:
         self.t_eval = t_eval
         self.t0, self.t_max = float(t_eval[0]), float(t_eval[-1])
         n_runs, self.n = z0.shape
-        self.states = np.full((n_runs, len(t_eval), self.n), np.nan)
+        # Allocated once and written sample by sample (no NaN pre-fill): ``filled`` counts the
+        # samples written per run; the rest are set to NaN at the end.
+        self.states = np.empty((n_runs, len(t_eval), self.n))
         self.states[:, 0] = z0
+        self.filled = np.ones(n_runs, dtype=np.int64)
         self.t_end = np.full(n_runs, self.t_max)
         self.state_end = z0.copy()
         self.status = np.full(n_runs, Status.FINISHED)
@@ -352,7 +409,22 @@ class _Engine:
     # -- outcomes --------------------------------------------------------------------------
     def stop(self, i, code, t, z, message):
         self.status[i], self.t_end[i], self.state_end[i], self.messages[i] = code, t, z, message
-        self.states[i, self.t_eval > t] = np.nan
+        after = int(np.searchsorted(self.t_eval, t, side="right"))
+        self.states[i, after:] = np.nan
+        self.filled[i] = min(self.filled[i], after)
+
+    # -- the stacked state of a group: column-wise (n, k) or run after run (k, n) -------------
+    def pack(self, z):
+        """(k, n) states → the solver's flat vector."""
+        return np.ascontiguousarray(z.T).ravel() if self.columns else z.ravel()
+
+    def unpack(self, y, k):
+        """The solver's flat vector → (k, n) states (a view)."""
+        return y.reshape(self.n, k).T if self.columns else y.reshape(k, self.n)
+
+    def run_slice(self, r, k):
+        """Run r's entries in the flat vector of a group of k runs."""
+        return slice(r, None, k) if self.columns else slice(r * self.n, (r + 1) * self.n)
 
     def stop_singular(self, i, t, z, reason="the field is not finite at"):
         where = f" ({self.singular_hint})" if self.singular_hint else ""
@@ -381,18 +453,32 @@ class _Engine:
         slide = self.sliding[idx].copy()
         sliding_rows = [(j, np.flatnonzero(slide == j)) for j in np.unique(slide[slide >= 0])]
 
-        def fun(t, y):
-            self.nfev += 1
-            with np.errstate(all="ignore"):
-                z = y.reshape(k, n)
-                f = self.rhs(z)
-                for j, rows in sliding_rows:
-                    f[rows] = self.piecewise.filippov(z[rows], j)[0]
-            if joint:
-                bad = ~np.isfinite(f).all(axis=1)
-                if bad.any():
-                    raise _NonFinite(np.flatnonzero(bad))
-            return f.ravel()
+        if self.columns:
+            def fun(t, y):
+                self.nfev += 1
+                with np.errstate(all="ignore"):
+                    c = y.reshape(n, k)
+                    f = self.rhs_columns(c)
+                    for j, rows in sliding_rows:
+                        f[:, rows] = self.piecewise.filippov(c[:, rows].T, j)[0].T
+                    if joint and not math.isfinite(float(np.sum(f))):
+                        bad = ~np.isfinite(f).all(axis=0)
+                        if bad.any():
+                            raise _NonFinite(np.flatnonzero(bad))
+                return f.ravel()
+        else:
+            def fun(t, y):
+                self.nfev += 1
+                with np.errstate(all="ignore"):
+                    z = y.reshape(k, n)
+                    f = self.rhs(z)
+                    for j, rows in sliding_rows:
+                        f[rows] = self.piecewise.filippov(z[rows], j)[0]
+                if joint:
+                    bad = ~np.isfinite(f).all(axis=1)
+                    if bad.any():
+                        raise _NonFinite(np.flatnonzero(bad))
+                return f.ravel()
 
         opts = {}
         if self.implicit and self.jac is not None:
@@ -413,10 +499,21 @@ class _Engine:
                 opts["lband"] = opts["uband"] = n - 1
         if h0 is not None:
             opts["first_step"] = min(h0, t_bound - t_start)
+        if self.columns:
+            # Per-run error norms (see _per_run_norm), each against the tolerances ÷ min(√k, 3):
+            # a solo run (k = 1) is solve_ivp's; in a group, the margin 3 keeps every run's global
+            # error at or below its solo error although the group's step sequence differs from
+            # the run's own (tests/test_integrate.py measures it).
+            scale = min(math.sqrt(k), PER_RUN_MARGIN)
+            solver = self.cls(fun, t_start, self.pack(self.state_end[idx]), t_bound,
+                              rtol=max(self.rtol / scale, 100 * _EPS), atol=self.atol / scale,
+                              max_step=self.max_step, **opts)
+            solver._n_runs = k
+            return solver
         # Joint error norm is an RMS over k runs: scale tolerances by 1/sqrt(k) so that
         # each run's local error is bounded as tightly as in a solo solve.
         scale = math.sqrt(k)
-        return self.cls(fun, t_start, self.state_end[idx].ravel(), t_bound,
+        return self.cls(fun, t_start, self.pack(self.state_end[idx]), t_bound,
                         rtol=max(self.rtol / scale, 100 * _EPS), atol=self.atol / scale,
                         max_step=self.max_step, **opts)
 
@@ -526,7 +623,7 @@ class _Engine:
         just landed there, so its sign is rounding noise)."""
         k, n = len(idx), self.n
         t_new = solver.t
-        z_old, z_new = self.state_end[idx], solver.y.reshape(k, n)
+        z_old, z_new = self.state_end[idx], self.unpack(solver.y, k)
         slide = self.sliding[idx]
         with np.errstate(all="ignore"):
             s_old = np.asarray(self.switch(z_old), dtype=float)
@@ -550,7 +647,7 @@ class _Engine:
         tol = 1e-13 * max(1.0, abs(t_new))
         best = None
         for r, j, kind, g_of in events:
-            sl = slice(r * n, (r + 1) * n)
+            sl = self.run_slice(r, k)
 
             def g(t, sl=sl, g_of=g_of):
                 with np.errstate(all="ignore"):
@@ -620,30 +717,47 @@ class _Engine:
         became non-finite.  Returns the mask of runs (in ``idx``) that stopped."""
         k, n = len(idx), self.n
         t_new = solver.t
-        y_new = solver.y.reshape(k, n)
-        finite = np.isfinite(y_new).all(axis=1)
+        y_new = self.unpack(solver.y, k)
+        # Cheap screen first: every entry finite and ‖z‖ ≤ √n·max|z| below the bound.
         with np.errstate(invalid="ignore"):
-            over = finite & ~(np.linalg.norm(y_new, axis=1) < self.bound)
+            big = float(np.max(np.abs(solver.y))) if solver.y.size else 0.0
+        if big * math.sqrt(n) < self.bound:
+            finite = np.ones(k, dtype=bool)
+            over = np.zeros(k, dtype=bool)
+        else:
+            finite = np.isfinite(y_new).all(axis=1)
+            with np.errstate(invalid="ignore"):
+                over = finite & ~(np.linalg.norm(y_new, axis=1) < self.bound)
         bad = ~finite
         j0 = np.searchsorted(self.t_eval, t_old, side="right")
         j1 = np.searchsorted(self.t_eval, t_new, side="right")
         sol = solver.dense_output() if (j1 > j0 or over.any()) else None
         if j1 > j0:
-            vals = np.asarray(sol(self.t_eval[j0:j1])).reshape(k, n, j1 - j0)
-            self.states[idx, j0:j1] = vals.transpose(0, 2, 1)
+            vals = np.asarray(sol(self.t_eval[j0:j1]))
+            # (k, samples, n) views of the interpolated values, written into the output once.
+            vals = vals.reshape(n, k, j1 - j0).transpose(1, 2, 0) if self.columns else \
+                vals.reshape(k, n, j1 - j0).transpose(0, 2, 1)
+            if idx[-1] - idx[0] == k - 1:       # a contiguous block of runs: a slice, no gather
+                self.states[idx[0]:idx[-1] + 1, j0:j1] = vals
+            else:
+                self.states[idx, j0:j1] = vals
+            self.filled[idx] = j1
         for r in np.flatnonzero(bad):
             # An accepted non-finite state (LSODA does not reject them): stop at the last
             # finite state, which state_end still holds.
             self.stop_singular(idx[r], t_old, self.state_end[idx[r]].copy(),
                                reason="the solution became non-finite just after")
         for r in np.flatnonzero(over):
-            sl = slice(r * n, (r + 1) * n)
+            sl = self.run_slice(r, k)
             t_hit = scipy.optimize.brentq(lambda t: np.linalg.norm(sol(t)[sl]) - self.bound, t_old, t_new,
                                           xtol=1e-14 * max(1.0, abs(t_new)))
             self.stop(idx[r], Status.DIVERGED, t_hit, sol(t_hit)[sl],
                       f"diverged: ‖(θ, φ)‖ reached {self.bound:g} at t = {t_hit:.6g}")
         ok = finite & ~over
-        self.state_end[idx[ok]] = y_new[ok]
+        if ok.all() and idx[-1] - idx[0] == k - 1:
+            self.state_end[idx[0]:idx[-1] + 1] = y_new
+        else:
+            self.state_end[idx[ok]] = y_new[ok]
         return ~ok
 
     def fail_single(self, i, t, message):
@@ -661,11 +775,15 @@ class _Engine:
 
     def run(self):
         self.check_starts()
-        queue = [(np.flatnonzero(self.status == Status.FINISHED), self.t0, None)]
+        active = np.flatnonzero(self.status == Status.FINISHED)
+        g = self.group_size
+        queue = [(active[i:i + g], self.t0, None) for i in range(0, len(active), g)][::-1]
         while queue:
             idx, t_start, h0 = queue.pop()
             if len(idx):
                 queue.extend(self.run_group(idx, t_start, h0))
+        for i in np.flatnonzero(self.filled < len(self.t_eval)):
+            self.states[i, self.filled[i]:] = np.nan
         return {
             "states": self.states,
             "t_end": self.t_end,
@@ -692,6 +810,8 @@ def solve_batch(
     singular_hint: str = "",
     max_steps: int = 500_000,
     piecewise=None,
+    rhs_columns: Callable[[np.ndarray], np.ndarray] | None = None,
+    group_size: int = GROUP_SIZE,
 ) -> dict:
     """Integrate z' = rhs(z) for a batch of starts (see the module doc for the guarantees).
 
@@ -709,6 +829,10 @@ def solve_batch(
         :meth:`diracgan.derivation.numeric.VectorField.filippov`): steps end on the surfaces
         instead of stepping over them, and a run whose field points into a surface from both
         sides slides along it (Filippov's convention) until one side lets it go.
+    rhs_columns : optional, the same field on column-wise states (n, k) → (n, k) (each row one
+        coordinate of all k runs), used by the explicit Runge–Kutta methods; default: ``rhs``
+        on the transposed states.
+    group_size : largest number of runs integrated jointly (default :data:`GROUP_SIZE`).
 
     Returns a dict with ``states`` (N, S, n), ``t_end``, ``state_end``, ``status``,
     ``messages``, ``nfev``, ``method`` (the fields of :class:`Trajectories`).
@@ -719,7 +843,7 @@ def solve_batch(
     if int(max_steps) != max_steps or max_steps < 1:
         raise InputError(f"max-steps must be a whole number ≥ 1, got {max_steps!r}")
     engine = _Engine(rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint,
-                     int(max_steps), piecewise)
+                     int(max_steps), piecewise, rhs_columns, group_size)
     return engine.run()
 
 
@@ -795,6 +919,7 @@ def simulate(
         max_steps=max_steps,
         singular_hint=f"{game.name} is singular at {game.spec.singular}" if game.spec.singular else "",
         piecewise=_Piecewise(vf, params) if vf.switches else None,
+        rhs_columns=lambda c: vf.rhs_columns(c, params),
     )
     return Trajectories(
         game=game,
