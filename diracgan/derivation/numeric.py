@@ -87,26 +87,32 @@ def _column(g):
 
 def _combine(g1, x, g2, y, out) -> None:
     """out = g1·x + g2·y for coefficients that are (k,) arrays or scalars and x, y of shape (m, k):
-    a scalar 0 drops its term, 1 and −1 add or subtract (the products that remain are those
-    of the plain expression, so the values are the same)."""
-    terms = [(g, v) for g, v in ((g1, x), (g2, y)) if np.ndim(g) or g != 0]
-    if not terms:
-        out[...] = 0.0
-        return
-    g, v = terms[0]
-    if np.ndim(g) == 0 and g == 1:
-        out[...] = v
-    elif np.ndim(g) == 0 and g == -1:
-        np.negative(v, out=out)
-    else:
-        np.multiply(v, g, out=out)
-    for g, v in terms[1:]:
-        if np.ndim(g) == 0 and g == 1:
-            np.add(out, v, out=out)
-        elif np.ndim(g) == 0 and g == -1:
-            np.subtract(out, v, out=out)
+    a scalar 0 drops its term, 1 and −1 copy, add or subtract (the products that remain are
+    those of the plain expression, so the values are the same)."""
+    if not isinstance(g1, np.ndarray) and g1 == 0:
+        g1, x, g2, y = g2, y, 0, None
+    if not isinstance(g1, np.ndarray):
+        if g1 == 0:
+            out[...] = 0.0
+            return
+        if g1 == 1:
+            out[...] = x
+        elif g1 == -1:
+            np.negative(x, out=out)
         else:
-            out += v * g
+            np.multiply(x, g1, out=out)
+    else:
+        np.multiply(x, g1, out=out)
+    if not isinstance(g2, np.ndarray):
+        if g2 == 0:
+            return
+        if g2 == 1:
+            np.add(out, y, out=out)
+            return
+        if g2 == -1:
+            np.subtract(out, y, out=out)
+            return
+    out += y * g2
 
 
 def _broadcast(values, shape):
@@ -306,18 +312,20 @@ class VectorField:
         p = np.einsum("ik,ik->k", theta, phi) if use_p else 0.0
         a = np.einsum("ik,ik->k", theta, theta) if use_a else 0.0
         b = np.einsum("ik,ik->k", phi, phi) if use_b else 0.0
-        g_tt, g_tp, g_pt, g_pp = self._field(p, a, b, *params)
+        g = self._field(p, a, b, *params)
         if out is None:
             out = np.empty(columns.shape)
-        _combine(g_tt, theta, g_tp, phi, out[:d])
-        _combine(g_pt, theta, g_pp, phi, out[d:])
-        screen = float(np.sum(out))
-        extreme = False
-        for x, used in ((a, use_a), (b, use_b)):
-            if used and x.size and (float(x.min()) < 1e-100 or float(x.max()) > 1e100):
-                extreme = True
-        if not math.isfinite(screen) or extreme:
-            out[...] = self.rhs(columns.T, params).T
+        _combine(g[0], theta, g[1], phi, out[:d])
+        _combine(g[2], theta, g[3], phi, out[d:])
+        # Screen for the careful path (as in __call__): a non-finite sum, or extreme invariants.
+        # Constant finite coefficients need neither (the products are those of a linear map).
+        if any(isinstance(x, np.ndarray) or not math.isfinite(x) for x in g):
+            extreme = False
+            for x, used in ((a, use_a), (b, use_b)):
+                if used and x.size and (float(x.min()) < 1e-100 or float(x.max()) > 1e100):
+                    extreme = True
+            if extreme or not math.isfinite(float(np.sum(out))):
+                out[...] = self.rhs(columns.T, params).T
         return out
 
     def rhs(self, state, params=()):
