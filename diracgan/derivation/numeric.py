@@ -182,6 +182,62 @@ class VectorField:
             f = alpha[..., None] * fields[0] + (1 - alpha[..., None]) * fields[1]
         return f, sig_plus, sig_minus
 
+    def coordinate_switches(self, dim: int) -> tuple:
+        """In d = 1 the norms are absolute values, ‖θ‖ = |θ| and ‖φ‖ = |φ|: a field in which they
+        do not cancel jumps across θ = 0 or φ = 0 (gp1's λ(‖φ‖ − 1)² gives φ' ∋ 2λ·sign(φ)).
+        For d = 1, each coordinate across which the field jumps, as (index in the state (θ, φ),
+        f₊, f₋): the field's smooth branches on the sides coordinate > 0 and < 0, derived by
+        substituting |x| = ±x in the field written out in (θ, φ), each a function
+        (z (m, 2), params) → (m, 2).  A kink (the field continuous, its derivative not: qp at
+        θ = 0) is no switch.  Empty for d ≠ 1 (there these sets are points or have codimension
+        ≥ 2)."""
+        if dim != 1:
+            return ()
+        if getattr(self, "_coordinate_switches", None) is None:
+            self._coordinate_switches = self._derive_coordinate_switches()
+        return self._coordinate_switches
+
+    def _derive_coordinate_switches(self) -> tuple:
+        der = self.derivation
+        p, a, b = der.args[:3]
+        th, ph = sp.symbols("theta_1 phi_1", real=True)
+        sub = {p: th * ph, a: th**2, b: ph**2}
+        g = [sp.sympify(e).subs(sub) for e in der.field_exprs()]
+        full = [g[0] * th + g[1] * ph, g[2] * th + g[3] * ph]
+        found = []
+        for index, x in ((0, th), (1, ph)):
+            if not any(e.has(sp.Abs(x)) for e in full):
+                continue
+            sides = [[sp.cancel(sp.together(e.subs(sp.Abs(x), sg * x))) for e in full] for sg in (1, -1)]
+            jump = [sp.simplify((u - v).subs(x, 0)) for u, v in zip(*sides)]
+            if all(j == 0 for j in jump):
+                continue
+            fns = [_lambdify([th, ph, *der.params], side, cse=True) for side in sides]
+
+            def as_batch(fn):
+                def field(z, params):
+                    z = np.asarray(z, dtype=float)
+                    with np.errstate(all="ignore"):
+                        values = fn(z[:, 0], z[:, 1], *params)
+                    return np.stack([np.broadcast_to(np.asarray(v, dtype=float), z.shape[:1]) for v in values], axis=1)
+                return field
+
+            found.append((index, as_batch(fns[0]), as_batch(fns[1])))
+        return tuple(found)
+
+    def branch_field(self, state, params, k, side):
+        """The field's smooth branch on side ``side`` (+1: s_k > 0, −1: s_k < 0) of switching
+        surface k, at stacked states (m, 2d), extended across the surface: (m, 2d)."""
+        state = np.asarray(state, dtype=float)
+        d = state.shape[-1] // 2
+        theta, phi = state[..., :d], state[..., d:]
+        fn = self._filippov[k][0 if side > 0 else 1]
+        with np.errstate(all="ignore"):
+            pa, aa, ba = self.invariants(theta, phi)
+            g_tt, g_tp, g_pt, g_pp = (_column(np.asarray(g, dtype=float)) for g in fn(pa, aa, ba, *params))
+            f = np.concatenate([g_tt * theta + g_tp * phi, g_pt * theta + g_pp * phi], axis=-1)
+        return np.broadcast_to(f, state.shape).copy() if f.shape != state.shape else f
+
     def lambdify_params(self, exprs):
         """A numpy function of the parameters alone (in ``spec.params`` order) returning ``exprs``
         (expressions in the parameter symbols, e.g. M at the equilibrium)."""
