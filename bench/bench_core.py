@@ -5,7 +5,7 @@
 
 Goals (issue 2): `diracgan --help` well under 0.3 s; 1,000 starts of gp0 in d = 2 to T = 40
 at least 20× faster than a loop of one solve_ivp per start at the same tolerances;
-`diracgan phase --dim 64` in a few seconds.
+`diracgan phase --dim 64` in a few seconds. The engine against its floor: bench/bench_engine.py.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 import scipy.integrate
 
 from diracgan import make_game, random_starts, simulate
+from diracgan.derivation.numeric import vector_field
 from diracgan.dynamics.flow import DEFAULT_ATOL, DEFAULT_RTOL, output_times
 
 SCRIPT = Path(sys.executable).parent / "diracgan"
@@ -55,7 +56,8 @@ def bench_batch(full: bool) -> None:
     t_batch = time.perf_counter() - t0
 
     params = game.param_values()
-    fun = lambda _, z: game.field.rhs(z, params)  # noqa: E731
+    field = vector_field(game.spec)
+    fun = lambda _, z: field.rhs(z, params)  # noqa: E731
     n_loop = 1000 if full else 100
     t0 = time.perf_counter()
     worst = 0.0

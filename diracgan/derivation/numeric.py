@@ -85,6 +85,36 @@ def _column(g):
     return g[..., None] if isinstance(g, np.ndarray) and g.ndim else float(g)
 
 
+def _combine(g1, x, g2, y, out) -> None:
+    """out = g1·x + g2·y for coefficients that are (k,) arrays or scalars and x, y of shape (m, k):
+    a scalar 0 drops its term, 1 and −1 copy, add or subtract (the products that remain are
+    those of the plain expression, so the values are the same)."""
+    if not isinstance(g1, np.ndarray) and g1 == 0:
+        g1, x, g2, y = g2, y, 0, None
+    if not isinstance(g1, np.ndarray):
+        if g1 == 0:
+            out[...] = 0.0
+            return
+        if g1 == 1:
+            out[...] = x
+        elif g1 == -1:
+            np.negative(x, out=out)
+        else:
+            np.multiply(x, g1, out=out)
+    else:
+        np.multiply(x, g1, out=out)
+    if not isinstance(g2, np.ndarray):
+        if g2 == 0:
+            return
+        if g2 == 1:
+            np.add(out, y, out=out)
+            return
+        if g2 == -1:
+            np.subtract(out, y, out=out)
+            return
+    out += y * g2
+
+
 def _broadcast(values, shape):
     """Lambdified lists hold Python scalars for constant entries: make them (shape) arrays."""
     return [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in values]
@@ -106,6 +136,9 @@ class VectorField:
         self.spec: GameSpec = derivation.spec
         self.n_params = len(derivation.params)
         self._field = _lambdify(derivation.args, derivation.field_exprs(), cse)
+        # Which invariants (p, a, b) the field coefficients use: the column kernel computes only these.
+        used = set().union(*(sp.sympify(e).free_symbols for e in derivation.field_exprs()))
+        self._uses = tuple(x in used for x in derivation.args[:3])
         self._jacobian = _lambdify(derivation.args, derivation.jacobian_exprs(), cse)
         # A non-smooth field (max, abs, relu in a loss) is smooth off the surfaces s_k = 0.
         self.switches = switching_functions(derivation.field_exprs())
@@ -148,6 +181,62 @@ class VectorField:
             alpha = sig_minus / (sig_minus - sig_plus)
             f = alpha[..., None] * fields[0] + (1 - alpha[..., None]) * fields[1]
         return f, sig_plus, sig_minus
+
+    def coordinate_switches(self, dim: int) -> tuple:
+        """In d = 1 the norms are absolute values, ‖θ‖ = |θ| and ‖φ‖ = |φ|: a field in which they
+        do not cancel jumps across θ = 0 or φ = 0 (gp1's λ(‖φ‖ − 1)² gives φ' ∋ 2λ·sign(φ)).
+        For d = 1, each coordinate across which the field jumps, as (index in the state (θ, φ),
+        f₊, f₋): the field's smooth branches on the sides coordinate > 0 and < 0, derived by
+        substituting |x| = ±x in the field written out in (θ, φ), each a function
+        (z (m, 2), params) → (m, 2).  A kink (the field continuous, its derivative not: qp at
+        θ = 0) is no switch.  Empty for d ≠ 1 (there these sets are points or have codimension
+        ≥ 2)."""
+        if dim != 1:
+            return ()
+        if getattr(self, "_coordinate_switches", None) is None:
+            self._coordinate_switches = self._derive_coordinate_switches()
+        return self._coordinate_switches
+
+    def _derive_coordinate_switches(self) -> tuple:
+        der = self.derivation
+        p, a, b = der.args[:3]
+        th, ph = sp.symbols("theta_1 phi_1", real=True)
+        sub = {p: th * ph, a: th**2, b: ph**2}
+        g = [sp.sympify(e).subs(sub) for e in der.field_exprs()]
+        full = [g[0] * th + g[1] * ph, g[2] * th + g[3] * ph]
+        found = []
+        for index, x in ((0, th), (1, ph)):
+            if not any(e.has(sp.Abs(x)) for e in full):
+                continue
+            sides = [[sp.cancel(sp.together(e.subs(sp.Abs(x), sg * x))) for e in full] for sg in (1, -1)]
+            jump = [sp.simplify((u - v).subs(x, 0)) for u, v in zip(*sides)]
+            if all(j == 0 for j in jump):
+                continue
+            fns = [_lambdify([th, ph, *der.params], side, cse=True) for side in sides]
+
+            def as_batch(fn):
+                def field(z, params):
+                    z = np.asarray(z, dtype=float)
+                    with np.errstate(all="ignore"):
+                        values = fn(z[:, 0], z[:, 1], *params)
+                    return np.stack([np.broadcast_to(np.asarray(v, dtype=float), z.shape[:1]) for v in values], axis=1)
+                return field
+
+            found.append((index, as_batch(fns[0]), as_batch(fns[1])))
+        return tuple(found)
+
+    def branch_field(self, state, params, k, side):
+        """The field's smooth branch on side ``side`` (+1: s_k > 0, −1: s_k < 0) of switching
+        surface k, at stacked states (m, 2d), extended across the surface: (m, 2d)."""
+        state = np.asarray(state, dtype=float)
+        d = state.shape[-1] // 2
+        theta, phi = state[..., :d], state[..., d:]
+        fn = self._filippov[k][0 if side > 0 else 1]
+        with np.errstate(all="ignore"):
+            pa, aa, ba = self.invariants(theta, phi)
+            g_tt, g_tp, g_pt, g_pp = (_column(np.asarray(g, dtype=float)) for g in fn(pa, aa, ba, *params))
+            f = np.concatenate([g_tt * theta + g_tp * phi, g_pt * theta + g_pp * phi], axis=-1)
+        return np.broadcast_to(f, state.shape).copy() if f.shape != state.shape else f
 
     def lambdify_params(self, exprs):
         """A numpy function of the parameters alone (in ``spec.params`` order) returning ``exprs``
@@ -259,6 +348,41 @@ class VectorField:
                     new_t[still] = np.asarray(g_tt * th[still] + g_tp * ph[still], dtype=float)
                     new_p[still] = np.asarray(g_pt * th[still] + g_pp * ph[still], dtype=float)
         dtheta[bad], dphi[bad] = new_t, new_p
+
+    def rhs_columns(self, columns, params=(), out=None):
+        """The field on states stored column-wise: ``columns`` (2d, k), row c holding coordinate c
+        of all k states (the layout of the batch integrator, where each row is contiguous).
+        Returns (2d, k), written into ``out`` when given.
+
+        The integrator's kernel: only the invariants the coefficients use are formed, and the
+        coefficients are applied as they come (a constant 0 drops its term, ±1 adds or subtracts),
+        in place.  The values equal :meth:`rhs`'s; states whose field is not finite or whose
+        invariants are extreme go through :meth:`rhs` (and its repair).  Call it inside
+        ``np.errstate(all="ignore")`` when states may be singular."""
+        d = columns.shape[0] // 2
+        theta, phi = columns[:d], columns[d:]
+        params = tuple(params)
+        if len(params) != self.n_params:
+            self._check_params(params)
+        use_p, use_a, use_b = self._uses
+        p = np.einsum("ik,ik->k", theta, phi) if use_p else 0.0
+        a = np.einsum("ik,ik->k", theta, theta) if use_a else 0.0
+        b = np.einsum("ik,ik->k", phi, phi) if use_b else 0.0
+        g = self._field(p, a, b, *params)
+        if out is None:
+            out = np.empty(columns.shape)
+        _combine(g[0], theta, g[1], phi, out[:d])
+        _combine(g[2], theta, g[3], phi, out[d:])
+        # Screen for the careful path (as in __call__): a non-finite sum, or extreme invariants.
+        # Constant finite coefficients need neither (the products are those of a linear map).
+        if any(isinstance(x, np.ndarray) or not math.isfinite(x) for x in g):
+            extreme = False
+            for x, used in ((a, use_a), (b, use_b)):
+                if used and x.size and (float(x.min()) < 1e-100 or float(x.max()) > 1e100):
+                    extreme = True
+            if extreme or not math.isfinite(float(np.sum(out))):
+                out[...] = self.rhs(columns.T, params).T
+        return out
 
     def rhs(self, state, params=()):
         """The field on stacked states z = (θ, φ) of shape (..., 2d): returns (..., 2d)."""

@@ -7,9 +7,21 @@ are stacked into one vector and the vectorised field evaluates them in a single 
 stage.  It adds what ``solve_ivp`` cannot do for a batch:
 
 * **Each trajectory keeps its accuracy.**  scipy's error norm is an RMS over all components,
-  so in a joint solve one trajectory's error is diluted by √N.  We divide ``rtol`` and
-  ``atol`` by √N (floored at 100·eps), which guarantees that every trajectory's local error
-  is controlled at least as tightly as when it is integrated alone.
+  so in a joint solve one trajectory's error would be diluted by √N.  For the explicit
+  Runge–Kutta methods (RK23, RK45, DOP853) the error norm is taken per run instead (each run's
+  norm is the one scipy computes for it alone; a step is accepted when the largest is ≤ 1),
+  against the tolerances ÷ min(√k, 3) for a group of k runs: a solo run is exactly
+  ``solve_ivp``'s, and the margin keeps every run's global error at or below its solo error
+  although the group's step sequence is not its own (tests/test_integrate.py).  The implicit
+  methods keep scipy's norm with ``rtol`` and ``atol`` ÷ √k (floored at 100·eps), which also
+  bounds every run's local error by its own tolerance.
+* **Fast layout.**  The explicit methods stack the states column-wise (coordinate-major:
+  each of the 2d rows holds one coordinate of all k runs, contiguous), so every numpy
+  operation of the field and of the stages runs over long rows; the field is the generated
+  :meth:`~diracgan.derivation.numeric.VectorField.rhs_columns`.  Batches are integrated in
+  groups of at most :data:`GROUP_SIZE` runs (independent, so nothing is lost): a group's
+  arrays stay in cache and its step is set by its own runs only.  The (N, S, 2d) output is
+  allocated once and written sample by sample from each step's dense output.
 * **Each trajectory stops on its own.**  After every accepted step the runs whose norm
   ‖(θ, φ)‖ crossed ``bound`` are stopped at the crossing time (found on the step's dense
   output) and removed; the others go on.
@@ -289,6 +301,87 @@ def _solver_class(method):
         raise InputError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}") from None
 
 
+def _per_run_norm(cls):
+    """``cls`` (an explicit Runge–Kutta class of scipy) with its error norm taken per run: the
+    stacked state is column-wise ((n, k): coordinate-major), each run's error norm is the one
+    scipy computes for that run alone, and a step is accepted when the largest of them is ≤ 1.
+    So every run's local error is held to its own ``rtol``/``atol`` exactly as in a solo solve;
+    the joint step is the smallest that any run of the group needs.  None for other classes."""
+    if cls in _PER_RUN:
+        return _PER_RUN[cls]
+    try:
+        from scipy.integrate._ivp.rk import DOP853 as _DOP853, RungeKutta as _RungeKutta
+    except ImportError:      # pragma: no cover - scipy's layout changed: fall back to tol/√N
+        return None
+    if not issubclass(cls, _RungeKutta):
+        return None
+    if issubclass(cls, _DOP853):
+        def _estimate_error_norm(self, K, h, scale):
+            k = self._n_runs
+            err5 = (np.dot(K.T, self.E5) / scale).reshape(-1, k)
+            err3 = (np.dot(K.T, self.E3) / scale).reshape(-1, k)
+            e5 = np.einsum("ck,ck->k", err5, err5)
+            e3 = np.einsum("ck,ck->k", err3, err3)
+            denom = e5 + 0.01 * e3
+            with np.errstate(invalid="ignore", divide="ignore"):
+                norms = np.abs(h) * e5 / np.sqrt(denom * err5.shape[0])
+            norms[(e5 == 0) & (e3 == 0)] = 0.0
+            return float(norms.max())
+    else:
+        def _estimate_error_norm(self, K, h, scale):
+            k = self._n_runs
+            err = (self._estimate_error(K, h) / scale).reshape(-1, k)
+            return float(np.sqrt(np.einsum("ck,ck->k", err, err).max() / err.shape[0]))
+    sub = type(cls.__name__, (cls,), {"_estimate_error_norm": _estimate_error_norm, "_n_runs": 1})
+    _PER_RUN[cls] = sub
+    return sub
+
+
+_PER_RUN: dict = {}
+PER_RUN_MARGIN = 3.0
+"""With per-run error norms, a group of k runs holds each run's local error to its tolerances
+÷ min(√k, PER_RUN_MARGIN) (instead of ÷ √k with scipy's joint RMS norm)."""
+GROUP_SIZE = 1024
+"""Largest number of runs integrated jointly.  Runs are independent, so a batch is cut into
+groups of this size: the arrays of a group's step stay in cache, and a group's step size is set
+by the worst of only its own runs (measured in bench/bench_engine.py)."""
+
+
+def _dense_rows(sol, ts) -> np.ndarray:
+    """``sol(ts).T``: a step's dense output at times ``ts``, shape (len(ts), n).  DOP853's
+    interpolant is y_old + Σ_j w_j(x) F_j with scalar weights w_j of x = (t − t_old)/h (scipy
+    evaluates it by a Horner scheme over the whole (len(ts), n) array, 14 passes); here the
+    weights come from the same scheme on scalars and the sum is one matrix product."""
+    if _Dop853Dense is not None and isinstance(sol, _Dop853Dense) and np.ndim(ts) == 1:
+        x = (np.asarray(ts, dtype=float) - sol.t_old) / sol.h
+        n_f = len(sol.F)
+        w = np.zeros((len(x), n_f))
+        for i, j in enumerate(range(n_f - 1, -1, -1)):
+            w[:, j] += 1.0
+            w *= (x if i % 2 == 0 else 1 - x)[:, None]
+        return w @ sol.F + sol.y_old
+    return np.asarray(sol(ts)).T
+
+
+try:
+    from scipy.integrate._ivp.rk import Dop853DenseOutput as _Dop853Dense
+except ImportError:      # pragma: no cover - scipy's layout changed: use sol(t)
+    _Dop853Dense = None
+
+
+def _dense_at(sol, t, sl) -> np.ndarray:
+    """``sol(t)[sl]`` (one time, part ``sl`` of the state), without evaluating the rest."""
+    if _Dop853Dense is not None and isinstance(sol, _Dop853Dense):
+        x = (t - sol.t_old) / sol.h
+        n_f = len(sol.F)
+        w = np.zeros(n_f)
+        for i, j in enumerate(range(n_f - 1, -1, -1)):
+            w[j] += 1.0
+            w *= x if i % 2 == 0 else 1 - x
+        return w @ sol.F[:, sl] + sol.y_old[sl]
+    return np.asarray(sol(t))[sl]
+
+
 def _bsr_block_diag(blocks: np.ndarray) -> scipy.sparse.bsr_matrix:
     k, n, _ = blocks.shape
     return scipy.sparse.bsr_matrix((blocks, np.arange(k), np.arange(k + 1)), shape=(k * n, k * n))
@@ -309,14 +402,44 @@ def _banded_block_diag(blocks: np.ndarray) -> np.ndarray:
 class _Piecewise:
     """The switching functions and Filippov fields of a game's non-smooth field, on stacked states."""
 
-    def __init__(self, vf, params):
+    def __init__(self, vf, params, dim=None):
         self.vf, self.params = vf, params
+        # In d = 1 also the coordinates across which the field jumps (|φ| in gp1): switching
+        # function s = the coordinate, normal its unit vector.
+        self.coordinates = vf.coordinate_switches(dim) if dim is not None else ()
+        self.n_invariant = len(vf.switches)
+
+    def __bool__(self):
+        return bool(self.n_invariant or self.coordinates)
 
     def switch(self, z):
-        return self.vf.rhs_switches(z, self.params)
+        z = np.asarray(z, dtype=float)
+        parts = [self.vf.rhs_switches(z, self.params)] if self.n_invariant else []
+        parts += [z[:, [index]] for index, _, _ in self.coordinates]
+        return np.concatenate(parts, axis=1)
+
+    @property
+    def count(self) -> int:
+        return self.n_invariant + len(self.coordinates)
+
+    def branch(self, z, j, side):
+        """The smooth branch of the field on side ``side`` of surface j (extended across it)."""
+        if j < self.n_invariant:
+            return self.vf.branch_field(z, self.params, j, side)
+        index, plus, minus = self.coordinates[j - self.n_invariant]
+        return (plus if side > 0 else minus)(np.asarray(z, dtype=float), self.params)
 
     def filippov(self, z, j):
-        return self.vf.filippov(z, self.params, j)
+        if j < self.n_invariant:
+            return self.vf.filippov(z, self.params, j)
+        index, plus, minus = self.coordinates[j - self.n_invariant]
+        z = np.asarray(z, dtype=float)
+        f_plus, f_minus = plus(z, self.params), minus(z, self.params)
+        sig_plus, sig_minus = f_plus[:, index], f_minus[:, index]
+        with np.errstate(all="ignore"):
+            alpha = sig_minus / (sig_minus - sig_plus)
+            f = alpha[:, None] * f_plus + (1 - alpha[:, None]) * f_minus
+        return f, sig_plus, sig_minus
 
 
 class _Engine:
@@ -324,14 +447,28 @@ class _Engine:
     integrated jointly and split or shrunk as runs stop or misbehave."""
 
     def __init__(self, rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint,
-                 max_steps, piecewise=None):
-        self.rhs, self.jac, self.cls = rhs, jac, cls
+                 max_steps, piecewise=None, rhs_columns=None, group_size=GROUP_SIZE):
+        self.rhs, self.jac = rhs, jac
+        # Explicit Runge–Kutta methods: the stacked state is column-wise (coordinate-major, each
+        # row contiguous over the runs: fast numpy) with per-run error norms.  Other methods: the
+        # runs' states one after another (block-diagonal Jacobians) with tolerances ÷ √k.
+        per_run = _per_run_norm(cls)
+        self.columns = per_run is not None
+        self.cls = per_run if self.columns else cls
+        self.rhs_columns = rhs_columns if rhs_columns is not None else (lambda c: np.ascontiguousarray(rhs(c.T).T))
+        self.group_size = max(1, int(group_size))
         # A non-smooth field: piecewise.switch(z) → (k, K) switching functions,
         # piecewise.filippov(z, j) → (sliding field, σ₊, σ₋) on surface j.
         self.piecewise = piecewise
         self.switch = piecewise.switch if piecewise is not None else None
         self.switch_landings = 0
         self.sliding = np.full(len(z0), -1)   # the surface a run slides on, or −1
+        # With one switching surface, each run off it is integrated with the smooth branch of
+        # its side (extended across the surface), so a step over the surface is smooth: the
+        # crossing is located on it and the step redone to land there, instead of the step
+        # size collapsing against the jump.  ``side`` is ±1 per run (set in run()).
+        self.frozen = piecewise is not None and piecewise.count == 1
+        self.side = np.ones(len(z0), dtype=np.int8)
         self.method = method_name
         self.implicit = method_name in ("Radau", "BDF", "LSODA")
         self.rtol, self.atol, self.bound, self.max_step = rtol, atol, bound, max_step
@@ -341,8 +478,11 @@ class _Engine:
         self.t_eval = t_eval
         self.t0, self.t_max = float(t_eval[0]), float(t_eval[-1])
         n_runs, self.n = z0.shape
-        self.states = np.full((n_runs, len(t_eval), self.n), np.nan)
+        # Allocated once and written sample by sample (no NaN pre-fill): ``filled`` counts the
+        # samples written per run; the rest are set to NaN at the end.
+        self.states = np.empty((n_runs, len(t_eval), self.n))
         self.states[:, 0] = z0
+        self.filled = np.ones(n_runs, dtype=np.int64)
         self.t_end = np.full(n_runs, self.t_max)
         self.state_end = z0.copy()
         self.status = np.full(n_runs, Status.FINISHED)
@@ -352,7 +492,22 @@ class _Engine:
     # -- outcomes --------------------------------------------------------------------------
     def stop(self, i, code, t, z, message):
         self.status[i], self.t_end[i], self.state_end[i], self.messages[i] = code, t, z, message
-        self.states[i, self.t_eval > t] = np.nan
+        after = int(np.searchsorted(self.t_eval, t, side="right"))
+        self.states[i, after:] = np.nan
+        self.filled[i] = min(self.filled[i], after)
+
+    # -- the stacked state of a group: column-wise (n, k) or run after run (k, n) -------------
+    def pack(self, z):
+        """(k, n) states → the solver's flat vector."""
+        return np.ascontiguousarray(z.T).ravel() if self.columns else z.ravel()
+
+    def unpack(self, y, k):
+        """The solver's flat vector → (k, n) states (a view)."""
+        return y.reshape(self.n, k).T if self.columns else y.reshape(k, self.n)
+
+    def run_slice(self, r, k):
+        """Run r's entries in the flat vector of a group of k runs."""
+        return slice(r, None, k) if self.columns else slice(r * self.n, (r + 1) * self.n)
 
     def stop_singular(self, i, t, z, reason="the field is not finite at"):
         where = f" ({self.singular_hint})" if self.singular_hint else ""
@@ -364,7 +519,8 @@ class _Engine:
         with np.errstate(all="ignore"):
             f0 = self.rhs(z0)
             norms = np.linalg.norm(z0, axis=1)
-        for i in range(len(z0)):
+        good = np.isfinite(z0).all(axis=1) & np.isfinite(f0).all(axis=1) & (norms < self.bound)
+        for i in np.flatnonzero(~good):
             if not np.all(np.isfinite(z0[i])):
                 self.stop(i, Status.SINGULAR, self.t0, z0[i], "singular: the start is not finite")
             elif not np.all(np.isfinite(f0[i])):
@@ -380,19 +536,47 @@ class _Engine:
 
         slide = self.sliding[idx].copy()
         sliding_rows = [(j, np.flatnonzero(slide == j)) for j in np.unique(slide[slide >= 0])]
+        side_rows = []
+        if self.frozen:
+            side = self.side[idx]
+            side_rows = [(sg, rows) for sg in (1, -1) if len(rows := np.flatnonzero((side == sg) & (slide < 0)))]
 
-        def fun(t, y):
-            self.nfev += 1
-            with np.errstate(all="ignore"):
-                z = y.reshape(k, n)
-                f = self.rhs(z)
-                for j, rows in sliding_rows:
-                    f[rows] = self.piecewise.filippov(z[rows], j)[0]
-            if joint:
-                bad = ~np.isfinite(f).all(axis=1)
-                if bad.any():
-                    raise _NonFinite(np.flatnonzero(bad))
-            return f.ravel()
+        if self.columns:
+            def fun(t, y):
+                self.nfev += 1
+                with np.errstate(all="ignore"):
+                    c = y.reshape(n, k)
+                    if side_rows:
+                        f = np.empty_like(c)
+                        for sg, rows in side_rows:
+                            f[:, rows] = self.piecewise.branch(c[:, rows].T, 0, sg).T
+                    else:
+                        f = self.rhs_columns(c)
+                    for j, rows in sliding_rows:
+                        f[:, rows] = self.piecewise.filippov(c[:, rows].T, j)[0].T
+                    if joint and not math.isfinite(float(np.sum(f))):
+                        bad = ~np.isfinite(f).all(axis=0)
+                        if bad.any():
+                            raise _NonFinite(np.flatnonzero(bad))
+                return f.ravel()
+        else:
+            def fun(t, y):
+                self.nfev += 1
+                with np.errstate(all="ignore"):
+                    z = y.reshape(k, n)
+                    if side_rows:
+                        f = np.empty_like(z)
+                        for sg, rows in side_rows:
+                            f[rows] = self.piecewise.branch(z[rows], 0, sg)
+                    else:
+                        f = self.rhs(z)
+                    for j, rows in sliding_rows:
+                        f[rows] = self.piecewise.filippov(z[rows], j)[0]
+                if joint:
+                    bad = ~np.isfinite(f).all(axis=1)
+                    if bad.any():
+                        raise _NonFinite(np.flatnonzero(bad))
+                return f.ravel()
 
         opts = {}
         if self.implicit and self.jac is not None:
@@ -413,10 +597,21 @@ class _Engine:
                 opts["lband"] = opts["uband"] = n - 1
         if h0 is not None:
             opts["first_step"] = min(h0, t_bound - t_start)
+        if self.columns:
+            # Per-run error norms (see _per_run_norm), each against the tolerances ÷ min(√k, 3):
+            # a solo run (k = 1) is solve_ivp's; in a group, the margin 3 keeps every run's global
+            # error at or below its solo error although the group's step sequence differs from
+            # the run's own (tests/test_integrate.py measures it).
+            scale = min(math.sqrt(k), PER_RUN_MARGIN)
+            solver = self.cls(fun, t_start, self.pack(self.state_end[idx]), t_bound,
+                              rtol=max(self.rtol / scale, 100 * _EPS), atol=self.atol / scale,
+                              max_step=self.max_step, **opts)
+            solver._n_runs = k
+            return solver
         # Joint error norm is an RMS over k runs: scale tolerances by 1/sqrt(k) so that
         # each run's local error is bounded as tightly as in a solo solve.
         scale = math.sqrt(k)
-        return self.cls(fun, t_start, self.state_end[idx].ravel(), t_bound,
+        return self.cls(fun, t_start, self.pack(self.state_end[idx]), t_bound,
                         rtol=max(self.rtol / scale, 100 * _EPS), atol=self.atol / scale,
                         max_step=self.max_step, **opts)
 
@@ -429,6 +624,8 @@ class _Engine:
         control assumes a smooth field within a step)."""
         t_bound = self.t_max
         redone = 0
+        h_resume = None
+        extra = []                 # runs split off to go on alone: (idx, t, h0)
         target = skip = None       # (run, switch) the current segment ends on / has just landed on
         while len(idx) and t_start < self.t_max:
             k = len(idx)
@@ -460,17 +657,38 @@ class _Engine:
                         self.fail_single(idx[0], t_old, message)
                         return []
                     if self.switch is not None and redone < 60:
-                        crossing = self.first_crossing(idx, solver, t_old, skip)
+                        # A segment that ends on a crossing (t_bound < t_max) does not look for
+                        # that crossing again: it was located on the segment's end, and finding
+                        # it a hair earlier on each new step would only shorten the steps.
+                        ahead = target[:2] if (target is not None and t_bound < self.t_max) else None
+                        crossing = self.first_crossing(idx, solver, t_old, skip, ahead, exits_only=self.frozen)
+                        if crossing is not None and crossing[0] - t_old <= 4 * _EPS * max(1.0, abs(t_old)):
+                            crossing = None      # at the segment's start: nothing to redo
                         if crossing is not None:
                             # Redo [t_old, t_cross] with a fresh solver that ends on the surface.
                             t_cross, target = crossing
+                            h_resume = self._step_size(solver)
                             t_start, t_bound, h0 = t_old, t_cross, t_cross - t_old
                             redone += 1
                             break
                     skip = None
+                    crossers = self.side_crossings(idx, solver, t_old) if self.frozen else []
                     stopped = self.after_step(idx, solver, t_old)
+                    if crossers:
+                        # Runs that crossed their surface within the step continue from their
+                        # crossings together (see cross_group); the group goes on from here.
+                        live = [c for c in crossers if not stopped[c[0]]]
+                        if live:
+                            rows = np.array([c[0] for c in live])
+                            for i, t_split in self.cross_group(idx[rows], np.array([c[1] for c in live]),
+                                                               np.array([c[2] for c in live]), solver.t,
+                                                               self._step_size(solver)):
+                                extra.append((np.array([i]), t_split, None))
+                                stopped[np.flatnonzero(idx == i)] = True
+                        idx, t_start, h0 = idx[~stopped], solver.t, self._step_size(solver)
+                        break
                     if not stopped.any() and int(self.steps[idx].max()) in _CHECKPOINTS and self.over_budget(idx, solver):
-                        return []
+                        return extra
                     if stopped.any():
                         idx, t_start = idx[~stopped], solver.t
                         h0 = getattr(solver, "h_abs", None) or solver.step_size
@@ -479,15 +697,196 @@ class _Engine:
                     if t_bound < self.t_max:     # landed on a switching surface: go on past it
                         self.switch_landings += 1
                         self.land(target)
-                        t_start, t_bound, h0, redone, skip = solver.t, self.t_max, None, 0, target[:2]
+                        t_start, t_bound, h0, redone, skip = solver.t, self.t_max, h_resume, 0, target[:2]
                         continue
-                    return []  # the group reached t_max
+                    return extra  # the group reached t_max
             except _NonFinite as exc:
                 # Nothing is committed mid-step: state_end holds the states at solver.t.
                 t_here = t_start if solver is None else solver.t
                 split = [(idx[r:r + 1], t_here, None) for r in exc.rows]
-                return split + [(np.delete(idx, exc.rows), t_here, getattr(solver, "h_abs", None))]
-        return []
+                return extra + split + [(np.delete(idx, exc.rows), t_here, getattr(solver, "h_abs", None))]
+        return extra
+
+    def side_crossings(self, idx, solver, t_old):
+        """[(row, t_c, z_c)]: the runs of the group (not sliding) that ended the step on the
+        other side of their surface than the branch they were integrated with, with the
+        crossing time (Brent's method on the run's own part of the step's dense output: the
+        step used the smooth branch, so its interpolant is accurate across the surface) and
+        the state there."""
+        k = len(idx)
+        z_new = self.unpack(solver.y, k)
+        with np.errstate(all="ignore"):
+            s_new = np.asarray(self.switch(z_new), dtype=float)[:, 0]
+        rows = np.flatnonzero((self.side[idx] * s_new < 0) & (self.sliding[idx] < 0))
+        if not len(rows):
+            return []
+        sol = solver.dense_output()
+        self._dense = (solver, solver.t, sol)
+        if self.columns and _Dop853Dense is not None and isinstance(sol, _Dop853Dense):
+            # All crossings at once: bisection in x = (t − t_old)/h on each run's own part of
+            # the interpolant (it starts on its side, x = 1 is past the surface).
+            n_f = len(sol.F)
+            f3 = sol.F.reshape(n_f, n := self.n, k)[:, :, rows]
+            y3 = sol.y_old.reshape(n, k)[:, rows].T
+            side = self.side[idx[rows]]
+
+            def state_at(x):
+                w = np.zeros((len(x), n_f))
+                for i, j in enumerate(range(n_f - 1, -1, -1)):
+                    w[:, j] += 1.0
+                    w *= (x if i % 2 == 0 else 1 - x)[:, None]
+                return np.einsum("ri,inr->rn", w, f3) + y3
+
+            lo, hi = np.zeros(len(rows)), np.ones(len(rows))
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                with np.errstate(all="ignore"):
+                    same = side * np.asarray(self.switch(state_at(mid)), dtype=float)[:, 0] >= 0
+                lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
+                if float(np.max(hi - lo)) * abs(sol.h) < 1e-14 * max(1.0, abs(solver.t)):
+                    break
+            x_c = 0.5 * (lo + hi)
+            z_c = state_at(x_c)
+            return [(r, sol.t_old + x * sol.h, z) for r, x, z in zip(rows, x_c, z_c)]
+        tol = 1e-13 * max(1.0, abs(solver.t))
+        found = []
+        for r in rows:
+            sl = self.run_slice(r, k)
+
+            def g(t, sl=sl):
+                with np.errstate(all="ignore"):
+                    return float(np.asarray(self.switch(_dense_at(sol, t, sl)[None]))[0, 0])
+
+            g_old = g(t_old)
+            if not g_old * g(solver.t) < 0:
+                t_c = t_old      # it left on the wrong side at once (rounding at a landing)
+            else:
+                t_c = scipy.optimize.brentq(g, t_old, solver.t, xtol=tol)
+            found.append((r, t_c, _dense_at(sol, t_c, sl)))
+        return found
+
+    def cross_group(self, runs, t_c, z_c, t_new, h) -> list:
+        """Runs ``runs`` reached their surface at times ``t_c`` (states ``z_c``) within a group
+        step that ended at t_new.  Each lands there (crosses to the other branch, or slides)
+        and is integrated from its t_c to t_new, all of them together: in a rescaled time
+        τ ∈ [0, 1], t = t_c + τ·(t_new − t_c) per run, so that they share steps although their
+        crossings differ; their samples after t_c are rewritten.  Returns [(run, t)] for runs
+        that must go on alone from t (another event within the interval, or a stop); the
+        others end with state_end at t_new."""
+        self.switch_landings += len(runs)
+        self.state_end[runs] = z_c
+        self.filled[runs] = np.minimum(self.filled[runs], np.searchsorted(self.t_eval, t_c, side="right"))
+        # Landing (as land() does for one run): slide when both sides push into the surface,
+        # else go on with the branch both sides' fields point to.
+        with np.errstate(all="ignore"):
+            _, sig_plus, sig_minus = self.piecewise.filippov(z_c, 0)
+        old = self.side[runs].copy()
+        slides = (sig_plus < 0) & (sig_minus > 0)
+        to_plus = (sig_plus > 0) & (sig_minus > 0)
+        to_minus = (sig_plus < 0) & (sig_minus < 0)
+        self.sliding[runs[slides]] = 0
+        self.side[runs[to_plus]] = 1
+        self.side[runs[to_minus]] = -1
+        moved = slides | (to_plus & (old < 0)) | (to_minus & (old > 0))
+        split = []
+        for i, tc, sg in zip(runs[~moved], t_c[~moved], old[~moved]):
+            # Neither side's field leaves the way the run came (a tangency, or rounding): the
+            # general path (a solo group) takes it from here, on the other side.
+            self._splits = getattr(self, "_splits", 0) + 1
+            if self._splits < 10_000:
+                self.side[i] = -sg
+            split.append((i, float(tc)))
+        go = moved & (t_new - t_c > 4 * _EPS * max(1.0, abs(t_new)))
+        if not go.any():
+            return split
+        ids, t0 = runs[go], t_c[go]
+        span = t_new - t0
+        while len(ids):
+            k, n = len(ids), self.n
+            side = self.side[ids].copy()
+            slide = self.sliding[ids].copy()
+            groups = [(sg, np.flatnonzero((side == sg) & (slide < 0))) for sg in (1, -1)]
+            slid = np.flatnonzero(slide >= 0)
+            scale_cols = span[None, :]
+
+            def fun(tau, y, groups=groups, slid=slid, k=k, scale_cols=scale_cols):
+                self.nfev += 1
+                with np.errstate(all="ignore"):
+                    c = y.reshape(n, k)
+                    f = np.empty_like(c)
+                    for sg, rows in groups:
+                        if len(rows):
+                            f[:, rows] = self.piecewise.branch(c[:, rows].T, 0, sg).T
+                    if len(slid):
+                        f[:, slid] = self.piecewise.filippov(c[:, slid].T, 0)[0].T
+                    f *= scale_cols
+                return f.ravel()
+
+            tau0 = getattr(self, "_tau", 0.0)
+            scale = min(math.sqrt(k), PER_RUN_MARGIN)
+            sub = self.cls(fun, tau0, self.pack(self.state_end[ids]), 1.0, rtol=max(self.rtol / scale, 100 * _EPS),
+                           atol=self.atol / scale, first_step=min(1.0 - tau0, h / float(span.max())))
+            sub._n_runs = k
+            restart = False
+            while sub.status == "running":
+                tau_old = sub.t
+                sub.step()
+                self.steps[ids] += 1
+                if sub.status == "failed":
+                    split += [(i, float(t)) for i, t in zip(ids, t0 + tau_old * span)]
+                    self._tau = 0.0
+                    return split
+                z_new = self.unpack(sub.y, k)
+                with np.errstate(all="ignore"):
+                    s_new = np.asarray(self.switch(z_new), dtype=float)[:, 0]
+                    norms = np.linalg.norm(z_new, axis=1)
+                    bad = ~np.isfinite(z_new).all(axis=1) | ~(norms < self.bound)
+                    bad |= (slide < 0) & (side * s_new < 0)
+                    if len(slid):
+                        _, sp_, sm_ = self.piecewise.filippov(z_new[slid], 0)
+                        bad[slid] |= ~(sp_ < 0) | ~(sm_ > 0)
+                if bad.any():
+                    # Those go on alone from the start of this step; the rest redo it without them.
+                    split += [(i, float(t)) for i, t in zip(ids[bad], t0[bad] + tau_old * span[bad])]
+                    ids, t0, span = ids[~bad], t0[~bad], span[~bad]
+                    self._tau = tau_old
+                    restart = True
+                    break
+                self._write_rescaled(ids, t0, span, sub, tau_old, k)
+            if not restart:
+                break
+        self._tau = 0.0
+        return split
+
+    def _write_rescaled(self, ids, t0, span, sub, tau_old, k):
+        """After an accepted step (tau_old, sub.t] of cross_group: the samples of each run in its
+        real-time interval, and its state."""
+        n = self.n
+        tau_new = sub.t
+        a = t0 + tau_old * span
+        b = t0 + tau_new * span if tau_new < 1.0 else np.full(len(ids), t0[0] + span[0])
+        j0 = np.searchsorted(self.t_eval, a, side="right")
+        j1 = np.searchsorted(self.t_eval, b, side="right")
+        counts = j1 - j0
+        if counts.sum():
+            sol = sub.dense_output()
+            rows = np.repeat(np.arange(len(ids)), counts)
+            js = np.concatenate([np.arange(u, v) for u, v in zip(j0, j1)])
+            x = ((self.t_eval[js] - t0[rows]) / span[rows] - sol.t_old) / sol.h
+            if _Dop853Dense is not None and isinstance(sol, _Dop853Dense):
+                n_f = len(sol.F)
+                w = np.zeros((len(x), n_f))
+                for i, j in enumerate(range(n_f - 1, -1, -1)):
+                    w[:, j] += 1.0
+                    w *= (x if i % 2 == 0 else 1 - x)[:, None]
+                f3 = sol.F.reshape(n_f, n, k)
+                vals = np.einsum("pi,inp->pn", w, f3[:, :, rows]) + sol.y_old.reshape(n, k)[:, rows].T
+            else:
+                taus = (self.t_eval[js] - t0[rows]) / span[rows]
+                vals = np.array([np.asarray(sol(tau))[self.run_slice(r, k)] for tau, r in zip(taus, rows)])
+            self.states[ids[rows], js] = vals
+            self.filled[ids] = np.maximum(self.filled[ids], j1)
+        self.state_end[ids] = self.unpack(sub.y, k)
 
     def stalled_on_surface(self, i, t):
         """The switching surface run i sits on (|s_j| ≤ 1e-7·(1 + ‖z‖²)) when its solver failed at
@@ -510,15 +909,20 @@ class _Engine:
         ('exit').  On arrival it slides when both sides' fields point into the surface
         (Filippov: σ₊ < 0 < σ₋); otherwise it crosses."""
         i, j, kind = target
-        if kind == "exit":
+        if kind.startswith("exit"):
             self.sliding[i] = -1
+            self.side[i] = 1 if kind == "exit+" else -1
             return
         with np.errstate(all="ignore"):
             _, sig_plus, sig_minus = self.piecewise.filippov(self.state_end[i][None], j)
         if sig_plus[0] < 0 < sig_minus[0]:
             self.sliding[i] = j
+        elif sig_plus[0] > 0 and sig_minus[0] > 0:
+            self.side[i] = 1       # both sides' fields point to s > 0: it goes on there
+        elif sig_plus[0] < 0 and sig_minus[0] < 0:
+            self.side[i] = -1
 
-    def first_crossing(self, idx, solver, t_old, skip=None):
+    def first_crossing(self, idx, solver, t_old, skip=None, ahead=None, exits_only=False):
         """(t, (run, surface, kind)) of the earliest event in (t_old, solver.t): a run's
         switching function changes sign ('cross'), or a sliding run's σ₊ or σ₋ changes sign so
         that it leaves its surface ('exit').  Located by Brent's method on the step's dense
@@ -526,14 +930,15 @@ class _Engine:
         just landed there, so its sign is rounding noise)."""
         k, n = len(idx), self.n
         t_new = solver.t
-        z_old, z_new = self.state_end[idx], solver.y.reshape(k, n)
+        z_old, z_new = self.state_end[idx], self.unpack(solver.y, k)
         slide = self.sliding[idx]
         with np.errstate(all="ignore"):
             s_old = np.asarray(self.switch(z_old), dtype=float)
             s_new = np.asarray(self.switch(z_new), dtype=float)
         events = []   # (run row, surface, kind, g(z) → float)
         for r, j in np.argwhere((s_old * s_new < 0) & np.isfinite(s_old) & np.isfinite(s_new)):
-            if slide[r] == j or (skip is not None and (idx[r], j) == skip):
+            if slide[r] == j or exits_only or (skip is not None and (idx[r], j) == skip) or \
+                    (ahead is not None and (idx[r], j) == tuple(ahead)):
                 continue
             events.append((r, j, "cross", lambda z, j=j: float(np.asarray(self.switch(z[None]))[0, j])))
         for r in np.flatnonzero(slide >= 0):
@@ -543,14 +948,14 @@ class _Engine:
                 _, p_new, m_new = self.piecewise.filippov(z_new[r][None], j)
             for which, (a, b) in enumerate(((p_old[0], p_new[0]), (m_old[0], m_new[0]))):
                 if a * b < 0:
-                    events.append((r, j, "exit", lambda z, j=j, w=which + 1: float(self.piecewise.filippov(z[None], j)[w][0])))
+                    events.append((r, j, "exit+" if which == 0 else "exit-", lambda z, j=j, w=which + 1: float(self.piecewise.filippov(z[None], j)[w][0])))
         if not events:
             return None
         sol = solver.dense_output()
         tol = 1e-13 * max(1.0, abs(t_new))
         best = None
         for r, j, kind, g_of in events:
-            sl = slice(r * n, (r + 1) * n)
+            sl = self.run_slice(r, k)
 
             def g(t, sl=sl, g_of=g_of):
                 with np.errstate(all="ignore"):
@@ -620,30 +1025,51 @@ class _Engine:
         became non-finite.  Returns the mask of runs (in ``idx``) that stopped."""
         k, n = len(idx), self.n
         t_new = solver.t
-        y_new = solver.y.reshape(k, n)
-        finite = np.isfinite(y_new).all(axis=1)
+        y_new = self.unpack(solver.y, k)
+        # Cheap screen first: every entry finite and ‖z‖ ≤ √n·max|z| below the bound.
         with np.errstate(invalid="ignore"):
-            over = finite & ~(np.linalg.norm(y_new, axis=1) < self.bound)
+            big = float(np.max(np.abs(solver.y))) if solver.y.size else 0.0
+        if big * math.sqrt(n) < self.bound:
+            finite = np.ones(k, dtype=bool)
+            over = np.zeros(k, dtype=bool)
+        else:
+            finite = np.isfinite(y_new).all(axis=1)
+            with np.errstate(invalid="ignore"):
+                over = finite & ~(np.linalg.norm(y_new, axis=1) < self.bound)
         bad = ~finite
         j0 = np.searchsorted(self.t_eval, t_old, side="right")
         j1 = np.searchsorted(self.t_eval, t_new, side="right")
-        sol = solver.dense_output() if (j1 > j0 or over.any()) else None
+        cached = getattr(self, "_dense", None)
+        if cached is not None and cached[0] is solver and cached[1] == t_new:
+            sol = cached[2]
+        else:
+            sol = solver.dense_output() if (j1 > j0 or over.any()) else None
         if j1 > j0:
-            vals = np.asarray(sol(self.t_eval[j0:j1])).reshape(k, n, j1 - j0)
-            self.states[idx, j0:j1] = vals.transpose(0, 2, 1)
+            vals = _dense_rows(sol, self.t_eval[j0:j1])
+            # (k, samples, n) views of the interpolated values, written into the output once.
+            vals = vals.reshape(j1 - j0, n, k).transpose(2, 0, 1) if self.columns else \
+                vals.reshape(j1 - j0, k, n).transpose(1, 0, 2)
+            if idx[-1] - idx[0] == k - 1:       # a contiguous block of runs: a slice, no gather
+                self.states[idx[0]:idx[-1] + 1, j0:j1] = vals
+            else:
+                self.states[idx, j0:j1] = vals
+            self.filled[idx] = j1
         for r in np.flatnonzero(bad):
             # An accepted non-finite state (LSODA does not reject them): stop at the last
             # finite state, which state_end still holds.
             self.stop_singular(idx[r], t_old, self.state_end[idx[r]].copy(),
                                reason="the solution became non-finite just after")
         for r in np.flatnonzero(over):
-            sl = slice(r * n, (r + 1) * n)
+            sl = self.run_slice(r, k)
             t_hit = scipy.optimize.brentq(lambda t: np.linalg.norm(sol(t)[sl]) - self.bound, t_old, t_new,
                                           xtol=1e-14 * max(1.0, abs(t_new)))
             self.stop(idx[r], Status.DIVERGED, t_hit, sol(t_hit)[sl],
                       f"diverged: ‖(θ, φ)‖ reached {self.bound:g} at t = {t_hit:.6g}")
         ok = finite & ~over
-        self.state_end[idx[ok]] = y_new[ok]
+        if ok.all() and idx[-1] - idx[0] == k - 1:
+            self.state_end[idx[0]:idx[-1] + 1] = y_new
+        else:
+            self.state_end[idx[ok]] = y_new[ok]
         return ~ok
 
     def fail_single(self, i, t, message):
@@ -661,11 +1087,19 @@ class _Engine:
 
     def run(self):
         self.check_starts()
-        queue = [(np.flatnonzero(self.status == Status.FINISHED), self.t0, None)]
+        active = np.flatnonzero(self.status == Status.FINISHED)
+        if self.frozen and len(active):
+            with np.errstate(all="ignore"):
+                s0 = np.asarray(self.switch(self.state_end[active]), dtype=float)[:, 0]
+            self.side[active] = np.where(s0 < 0, -1, 1)
+        g = self.group_size
+        queue = [(active[i:i + g], self.t0, None) for i in range(0, len(active), g)][::-1]
         while queue:
             idx, t_start, h0 = queue.pop()
             if len(idx):
                 queue.extend(self.run_group(idx, t_start, h0))
+        for i in np.flatnonzero(self.filled < len(self.t_eval)):
+            self.states[i, self.filled[i]:] = np.nan
         return {
             "states": self.states,
             "t_end": self.t_end,
@@ -692,6 +1126,8 @@ def solve_batch(
     singular_hint: str = "",
     max_steps: int = 500_000,
     piecewise=None,
+    rhs_columns: Callable[[np.ndarray], np.ndarray] | None = None,
+    group_size: int = GROUP_SIZE,
 ) -> dict:
     """Integrate z' = rhs(z) for a batch of starts (see the module doc for the guarantees).
 
@@ -709,6 +1145,10 @@ def solve_batch(
         :meth:`diracgan.derivation.numeric.VectorField.filippov`): steps end on the surfaces
         instead of stepping over them, and a run whose field points into a surface from both
         sides slides along it (Filippov's convention) until one side lets it go.
+    rhs_columns : optional, the same field on column-wise states (n, k) → (n, k) (each row one
+        coordinate of all k runs), used by the explicit Runge–Kutta methods; default: ``rhs``
+        on the transposed states.
+    group_size : largest number of runs integrated jointly (default :data:`GROUP_SIZE`).
 
     Returns a dict with ``states`` (N, S, n), ``t_end``, ``state_end``, ``status``,
     ``messages``, ``nfev``, ``method`` (the fields of :class:`Trajectories`).
@@ -719,7 +1159,7 @@ def solve_batch(
     if int(max_steps) != max_steps or max_steps < 1:
         raise InputError(f"max-steps must be a whole number ≥ 1, got {max_steps!r}")
     engine = _Engine(rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint,
-                     int(max_steps), piecewise)
+                     int(max_steps), piecewise, rhs_columns, group_size)
     return engine.run()
 
 
@@ -794,7 +1234,8 @@ def simulate(
         max_step=max_step,
         max_steps=max_steps,
         singular_hint=f"{game.name} is singular at {game.spec.singular}" if game.spec.singular else "",
-        piecewise=_Piecewise(vf, params) if vf.switches else None,
+        piecewise=_Piecewise(vf, params, theta0.shape[1]) or None,
+        rhs_columns=lambda c: vf.rhs_columns(c, params),
     )
     return Trajectories(
         game=game,
