@@ -401,7 +401,18 @@ def field_coefficients(loss_d: sp.Expr, loss_g: sp.Expr) -> dict:
 
 
 def jacobian_blocks(coeffs: dict) -> dict:
-    """The Jacobian blocks ∂v'/∂x of the field with coefficients ``coeffs`` (see module doc)."""
+    """The Jacobian blocks ∂v'/∂x of the field with coefficients ``coeffs`` (see module doc).
+
+    Memoised on the four coefficient expressions: the analysis and the explorer ask for the
+    blocks of the same (localised, pinned) coefficients several times, and differentiating and
+    tidying them is the costly part of building the explorer's page."""
+    blocks = _jacobian_blocks(tuple(coeffs[v][u] for v in STATE_BLOCKS for u in STATE_BLOCKS))
+    return {v: dict(row) for v, row in blocks.items()}     # the caller's own dicts (blocks are frozen)
+
+
+@lru_cache(maxsize=4096)
+def _jacobian_blocks(flat: tuple) -> dict:
+    coeffs = {v: {u: flat[2 * i + j] for j, u in enumerate(STATE_BLOCKS)} for i, v in enumerate(STATE_BLOCKS)}
     sq = {"theta": A, "phi": B}
     other = {"theta": "phi", "phi": "theta"}
     jac = {}
