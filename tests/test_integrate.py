@@ -49,6 +49,20 @@ def _solve_ivp_each(game, theta, phi, t, rtol, atol):
     ])
 
 
+def _solve_ivp_stacked(game, theta, phi, t, rtol, atol):
+    """All starts as one system in one solve_ivp call (DOP853): its RMS error norm over the
+    stacked components is at most √N looser per run, which at rtol 1e-13 still gives a
+    reference far more accurate than the runs checked against it, and it takes the steps of the
+    hardest run once instead of every run's steps one after another."""
+    params = game.param_values()
+    n, d = theta.shape
+    fun = lambda _, z: vector_field(game.spec).rhs(z.reshape(n, 2 * d), params).reshape(-1)  # noqa: E731
+    z0 = np.concatenate([theta, phi], axis=1).reshape(-1)
+    sol = scipy.integrate.solve_ivp(fun, (0, t[-1]), z0, method="DOP853", t_eval=t, rtol=rtol, atol=atol)
+    assert sol.success, sol.message
+    return sol.y.T.reshape(len(t), n, 2 * d).transpose(1, 0, 2)
+
+
 @pytest.mark.parametrize("name", ODE_GAMES)
 def test_batch_equals_one_by_one_solve_ivp(name):
     """A batch of 12 starts agrees with solve_ivp run per start, at the same tolerances."""
@@ -73,7 +87,7 @@ def test_batch_is_at_least_as_accurate_as_one_by_one(name):
     theta, phi = random_starts(10, 2, seed=4)
     batch = simulate(game, theta, phi, t_max=10, samples=51, rtol=rtol, atol=atol)
     loop = _solve_ivp_each(game, theta, phi, batch.t, rtol, atol)
-    tight = _solve_ivp_each(game, theta, phi, batch.t, 1e-13, 1e-15)
+    tight = _solve_ivp_stacked(game, theta, phi, batch.t, 1e-13, 1e-15)
     err_batch = np.abs(batch.states - tight).max(axis=(1, 2))
     err_loop = np.abs(loop - tight).max(axis=(1, 2))
     assert np.all(err_batch <= 1.5 * err_loop + 10 * atol), (err_batch, err_loop)
