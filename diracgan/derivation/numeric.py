@@ -289,17 +289,18 @@ class VectorField:
             g_tt, g_tp, g_pt, g_pp = (_column(g) for g in self._field(p, a, b, *params))
             dtheta = g_tt * theta + g_tp * phi
             dphi = g_pt * theta + g_pp * phi
-        shape = np.broadcast_shapes(p.shape, *(np.shape(x) for x in params)) + theta.shape[-1:]
-        if dtheta.shape != shape or dphi.shape != shape:   # constant coefficients, parameter grids
-            dtheta, dphi = (np.broadcast_to(v, shape).copy() for v in (dtheta, dphi))
-        # Invariants far from 1 (‖φ‖² = 1e-216 makes ‖φ‖³ a denormal, inexact) or a non-finite
-        # field: re-evaluate those states more carefully.
-        # (Cheap screens first: a sum is non-finite if any term is, or if it overflows, which
-        # only sends the batch through the careful check.)
-        with np.errstate(all="ignore"):
-            screen = float(np.sum(dtheta)) + float(np.sum(dphi))
-            lo, hi = (min(float(a.min()), float(b.min())), max(float(a.max()), float(b.max()))) if a.size else (1, 1)
-        if not math.isfinite(screen) or lo < 1e-100 or hi > 1e100:
+            shape = p.shape if not params else np.broadcast_shapes(p.shape, *(np.shape(x) for x in params))
+            shape += theta.shape[-1:]
+            if dtheta.shape != shape or dphi.shape != shape:   # constant coefficients, parameter grids
+                dtheta, dphi = (np.broadcast_to(v, shape).copy() for v in (dtheta, dphi))
+            # Invariants far from 1 (‖φ‖² = 1e-216 makes ‖φ‖³ a denormal, inexact) or a non-finite
+            # field: re-evaluate those states more carefully.  Cheap screens first (method
+            # reductions: this is the hot path of small batches): a sum is non-finite if any term
+            # is, or if it overflows; a, b ≥ 0, so a sum above 1e100 is needed for any term above
+            # it; a false alarm only sends the batch through the careful check.
+            screen = float(dtheta.sum()) + float(dphi.sum())
+            lo, hi = (min(float(a.min()), float(b.min())), float(a.sum()) + float(b.sum())) if a.size else (1, 1)
+        if not math.isfinite(screen) or lo < 1e-100 or not hi <= 1e100:
             extreme = _extreme(a) | _extreme(b)
             if extreme.any() or not (np.isfinite(dtheta).all() and np.isfinite(dphi).all()):
                 self._repair(theta, phi, params, dtheta, dphi, extreme)
