@@ -928,7 +928,7 @@ class _Engine:
         that it leaves its surface ('exit').  Located by Brent's method on the step's dense
         output; None if there is none.  ``skip`` = (run, surface) the segment started on (it has
         just landed there, so its sign is rounding noise)."""
-        k, n = len(idx), self.n
+        k = len(idx)
         t_new = solver.t
         z_old, z_new = self.state_end[idx], self.unpack(solver.y, k)
         slide = self.sliding[idx]
