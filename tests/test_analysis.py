@@ -132,13 +132,19 @@ def test_marginal_and_unstable_verdicts():
 
 # -- numeric verdicts from the seed's start (d = 2) -----------------------------------------
 
+class _SeedVerdicts(dict):
+    """Each seed game's numeric verdict (d = 2), computed on first use: under xdist the tests
+    of this module run on both workers, and each computes only the verdicts its tests need."""
+
+    def __missing__(self, name):
+        game = make_game(name)
+        self[name] = numeric_verdict(game, dim=2, linear=analyse(game, 2))
+        return self[name]
+
+
 @pytest.fixture(scope="module")
 def seed_verdicts():
-    out = {}
-    for name in ("vanilla", "minimax", "wgan", "gp0", "gp1", "qp"):
-        game = make_game(name)
-        out[name] = numeric_verdict(game, dim=2, linear=analyse(game, 2))
-    return out
+    return _SeedVerdicts()
 
 
 def test_seed_gp0_converges_at_the_predicted_rate(seed_verdicts):
