@@ -541,42 +541,27 @@ class _Engine:
             side = self.side[idx]
             side_rows = [(sg, rows) for sg in (1, -1) if len(rows := np.flatnonzero((side == sg) & (slide < 0)))]
 
-        if self.columns:
-            def fun(t, y):
-                self.nfev += 1
-                with np.errstate(all="ignore"):
-                    c = y.reshape(n, k)
-                    if side_rows:
-                        f = np.empty_like(c)
-                        for sg, rows in side_rows:
-                            f[:, rows] = self.piecewise.branch(c[:, rows].T, 0, sg).T
-                    else:
-                        f = self.rhs_columns(c)
-                    for j, rows in sliding_rows:
-                        f[:, rows] = self.piecewise.filippov(c[:, rows].T, j)[0].T
-                    if joint and not math.isfinite(float(np.sum(f))):
-                        bad = ~np.isfinite(f).all(axis=0)
-                        if bad.any():
-                            raise _NonFinite(np.flatnonzero(bad))
-                return f.ravel()
-        else:
-            def fun(t, y):
-                self.nfev += 1
-                with np.errstate(all="ignore"):
-                    z = y.reshape(k, n)
-                    if side_rows:
-                        f = np.empty_like(z)
-                        for sg, rows in side_rows:
-                            f[rows] = self.piecewise.branch(z[rows], 0, sg)
-                    else:
-                        f = self.rhs(z)
-                    for j, rows in sliding_rows:
-                        f[rows] = self.piecewise.filippov(z[rows], j)[0]
-                if joint:
-                    bad = ~np.isfinite(f).all(axis=1)
+        # One field dispatch for both layouts: ``z`` is the solver's state as stored (columns:
+        # (n, k), a row per coordinate; else (k, n), a row per run) and ``runs`` / ``f_runs`` are
+        # (k, n) views of it and of the result for the per-run pieces (branches, sliding).
+        shape, rhs = ((n, k), self.rhs_columns) if self.columns else ((k, n), self.rhs)
+
+        def fun(t, y):
+            self.nfev += 1
+            with np.errstate(all="ignore"):
+                z = y.reshape(shape)
+                runs = z.T if self.columns else z
+                f = np.empty_like(z) if side_rows else rhs(z)
+                f_runs = f.T if self.columns else f
+                for sg, rows in side_rows:
+                    f_runs[rows] = self.piecewise.branch(runs[rows], 0, sg)
+                for j, rows in sliding_rows:
+                    f_runs[rows] = self.piecewise.filippov(runs[rows], j)[0]
+                if joint and not math.isfinite(float(np.sum(f))):
+                    bad = ~np.isfinite(f_runs).all(axis=1)
                     if bad.any():
                         raise _NonFinite(np.flatnonzero(bad))
-                return f.ravel()
+            return f.ravel()
 
         opts = {}
         if self.implicit and self.jac is not None:
