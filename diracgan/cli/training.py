@@ -12,6 +12,7 @@ from ..games import REGULARISERS
 from .options import LOSS_CHOICE, POSITIVE, RECORD_EVERY, STEPS, STYLE_OPTION, FiniteFloat, game_options, \
     hyper_of, make_game_of, optimizer_options, require_torch, resolve_starts, start_options
 
+
 REFERENCE_FLOW_STEPS = 5_000
 """Solver-step budget of the gradient-flow reference drawn by ``train --plot``."""
 
@@ -36,6 +37,8 @@ REFERENCE_FLOW_STEPS = 5_000
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and no progress bar).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr  [default: only on a terminal, for long runs]")
+
+
 def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, optimizer, lr, lr_d, lr_g, betas, eps,
           amsgrad, alpha, centered, momentum, nesterov, dampening, weight_decay, mode, order, n_critic, n_gen, steps,
           ema, record_every, bound, backend, out, plot, style, quiet, progress):
@@ -155,6 +158,8 @@ def flow_samples(t_max: float, steps: int) -> int:
 @click.option("--quick", is_flag=True, help="Fewer points, fewer ODE games, 200-step optimizer comparisons (instead of 1000).")
 @click.option("--detail", is_flag=True, help="Each row's detail under it.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar  [default: only on a terminal]")
+
+
 def check(losses, check_regs, as_json, quick, detail, progress):
     """Cross-check everything against a small torch GAN trained with torch.optim.
 
