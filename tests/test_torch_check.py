@@ -413,7 +413,7 @@ def test_weight_decay_cases_catch_an_adamw_style_double_decay():
     from diracgan.dynamics.optimizers import Adam
 
     class DoubleDecay(Adam):   # torch's L2 decay in the gradient *and* AdamW's decoupled decay
-        def step(self, param, grad, state):
+        def step(self, param, grad, state, out=None):   # returns its own array (allowed): out unused
             return super().step(param, grad, state) - self.lr * self.weight_decay * param
 
     case = next(c for c in OPTIMIZER_CASES if c.name == "adam + weight decay 0.1, simultaneous")
@@ -428,7 +428,7 @@ def test_weight_decay_cases_catch_a_generator_look_ahead_without_decay():
     from diracgan.dynamics.training import Scheme as BaseScheme
 
     class NoDecayInGeneratorLookAhead(BaseScheme):
-        def step(self, theta, phi, grad, state_d, state_g):
+        def step(self, theta, phi, grad, state_d, state_g, out=None):
             g_theta, g_phi = grad(theta, phi)
             theta_x = theta - self.opt_g.lr * g_theta                       # the bug: no decay here
             phi_x = phi - self.opt_d.lr * self.opt_d._decayed(phi, g_phi)
