@@ -303,7 +303,7 @@ def test_the_torch_model_is_real_torch():
     assert isinstance(run.opt_d, torch.optim.Adam) and isinstance(run.opt_g, torch.optim.Adam)
     assert isinstance(run.D.linear, torch.nn.Linear) and run.D.linear.bias is None
     assert run.G.theta.dtype == torch.float64 and run.D.linear.weight.shape == (1, 2)
-    assert isinstance(run.ema_G, torch.optim.swa_utils.AveragedModel)
+    assert isinstance(run.ema, torch.optim.swa_utils.AveragedModel)
     run.step()
     assert float(run.D.linear.weight.detach().abs().max()) <= 0.05              # clipped after the D step
     # the gradient-penalty game differentiates through torch.autograd.grad(create_graph=True)
@@ -455,3 +455,12 @@ def test_check_rows_cover_every_loss_and_regulariser():
     assert any(c.kwargs.get("momentum", 0) < 0 for c in OPTIMIZER_CASES)
     for name in ("sgd", "adam", "rmsprop", "optimistic", "extragradient"):
         assert any(c.kwargs.get("optimizer") == name and c.kwargs.get("weight_decay") for c in OPTIMIZER_CASES), name
+
+
+def test_run_checks_in_two_processes_gives_the_same_rows():
+    # The rows are independent and seeded: computed in two processes they are identical, in order.
+    one = run_checks(losses=["hinge"], quick=True)
+    assert run_checks(losses=["hinge"], quick=True, workers=2) == one
+    assert [r.check for r in one] == ["gradients", "gradients"] + ["optimizers"] * 3   # hinge, hinge+r1
+    with pytest.raises(InputError, match="workers"):
+        run_checks(losses=["hinge"], workers=0)
