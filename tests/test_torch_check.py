@@ -335,7 +335,7 @@ def test_check_command_exit_codes(monkeypatch):
     given = [tc.CheckResult(check, "gp0 (λ = 0.1)", f"case {i}", 1e-16 * (i + 1), 1e-12, True, "detail")
              for i, check in enumerate(["gradients", "noise", "optimizers", "ode", "verdict"])]
     calls = []
-    monkeypatch.setattr(tc, "run_checks", lambda losses=None, quick=False, progress=None:
+    monkeypatch.setattr(tc, "run_checks", lambda losses=None, quick=False, progress=None, workers=1:
                         calls.append((losses, quick)) or given)
     r = CliRunner().invoke(cli, ["check", "--loss", "gp0", "--quick", "--json"], prog_name="diracgan")
     assert calls == [(["gp0"], True)]
@@ -345,7 +345,7 @@ def test_check_command_exit_codes(monkeypatch):
     assert r.exit_code == 0 and calls[-1] == (["gp0", "+lp"], False), (r.output, calls)
     assert r.stdout.strip().splitlines()[-1].startswith("5 checks: 5 passed, 0 failed")
     bad = tc.CheckResult("gradients", "gp0", "forced failure", 1.0, 1e-12, False, "test")
-    monkeypatch.setattr(tc, "run_checks", lambda losses=None, quick=False, progress=None: [bad])
+    monkeypatch.setattr(tc, "run_checks", lambda losses=None, quick=False, progress=None, workers=1: [bad])
     r = CliRunner().invoke(cli, ["check"], prog_name="diracgan")
     assert r.exit_code == 1 and "FAIL" in r.stdout and "1 failed" in r.stdout
 
