@@ -28,8 +28,6 @@ from .options import DIM, LOSS_CHOICE, POSITIVE, RANGE, STYLE_OPTION, SWEEP, cus
               help="With --sweep: figure (.png/.pdf/.svg) or data (.csv/.json)  "
                    "[default: eig-<loss>-sweep-<NAME>.png]")
 @STYLE_OPTION
-
-
 def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, sweep, out, style):
     """Equilibrium analysis: Jacobian at θ = φ = 0, exact and numeric eigenvalues (with
     their d-fold multiplicity), the linear verdict, and a numeric verdict by integration."""
@@ -119,8 +117,6 @@ def eig_sweep(game, d, sweep, out, style="paper"):
                    "[default: stability-<loss>-<x>-<y>.png]")
 @STYLE_OPTION
 @game_choice
-
-
 def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampening, weight_decay, mode, order,
               n_critic, n_gen, dim, as_json, out, style):
     """Local stability of the discrete update map at the equilibrium.

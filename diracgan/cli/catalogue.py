@@ -13,8 +13,6 @@ from .options import LOSS_CHOICE
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--markdown", is_flag=True, help="The registry as a Markdown table (as in the README).")
-
-
 def games(as_json, markdown):
     """List the games: losses, derived fields, parameters, references."""
     from .games_cache import rendering
@@ -35,8 +33,6 @@ def games(as_json, markdown):
 @click.option("--style", type=click.Choice(["paper", "talk"]), default="paper", show_default=True,
               help="talk: slide-ready (larger fonts, thicker lines); needs --dir other than figures/.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar  [default: only on a terminal]")
-
-
 def figures(only, check_only, folder, list_only, style, progress):
     """Regenerate every figure of the catalogue (byte-identical for the same library versions)."""
     import os
@@ -74,8 +70,6 @@ def figures(only, check_only, folder, list_only, style, progress):
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port for --serve (loopback only; 0 takes a free port).")
 @click.option("--loss", "-l", "initial", type=LOSS_CHOICE, default=None, help="The game shown first.")
-
-
 def explore(out, serve, port, initial):
     """An interactive explorer in the browser: one self-contained HTML page (no network), with
     every game and regulariser, the flow and discrete training, and J(0)'s exact eigenvalues,

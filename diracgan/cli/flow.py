@@ -46,8 +46,6 @@ def report_trajectory(traj, elapsed: float, verbose_runs: int = 5) -> None:
 @integration_options
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the trajectories: .csv, .json or .npz (by extension).")
-
-
 def simulate(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, method, rtol, atol, samples,
              dt, bound, max_steps, out):
     """Integrate the gradient dynamics and write the trajectories.
@@ -80,8 +78,6 @@ def simulate(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_ma
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="Figure file: .png, .pdf or .svg  [default: phase-<loss>-<params>-d<dim>.png]")
 @STYLE_OPTION
-
-
 def phase(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, method, rtol, atol, samples, dt,
           bound, max_steps, out, style):
     """Plot the trajectory: the θ-plane (d ≥ 2) or the (θ, φ) plane with its vector
@@ -115,8 +111,6 @@ def phase(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, 
               help="GIF file  [default: anim-<loss>-<params>-d<dim>.gif]")
 @STYLE_OPTION
 @click.option("--progress/--no-progress", default=None, help="Progress bar  [default: only on a terminal]")
-
-
 def animate(loss, lam, c, dim, theta, phi, t_max, frames, fps, out, style, progress):
     """Animate a trajectory: the θ-plane (or (θ, φ) plane with the field for d = 1) beside
     ‖θ‖ and ‖φ‖, as a GIF (matplotlib's PillowWriter, no external program)."""

@@ -37,8 +37,6 @@ REFERENCE_FLOW_STEPS = 5_000
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and no progress bar).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr  [default: only on a terminal, for long runs]")
-
-
 def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, optimizer, lr, lr_d, lr_g, betas, eps,
           amsgrad, alpha, centered, momentum, nesterov, dampening, weight_decay, mode, order, n_critic, n_gen, steps,
           ema, record_every, bound, backend, out, plot, style, quiet, progress):
@@ -158,9 +156,10 @@ def flow_samples(t_max: float, steps: int) -> int:
 @click.option("--quick", is_flag=True, help="Fewer points, fewer ODE games, 200-step optimizer comparisons (instead of 1000).")
 @click.option("--detail", is_flag=True, help="Each row's detail under it.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar  [default: only on a terminal]")
-
-
-def check(losses, check_regs, as_json, quick, detail, progress):
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Processes computing the rows (the same rows either way; at most the number of CPUs)  "
+                   "[default: min(2, CPUs)]")
+def check(losses, check_regs, as_json, quick, detail, progress, jobs):
     """Cross-check everything against a small torch GAN trained with torch.optim.
 
     1. autograd gradients of the torch losses = the symbolic field; 2. every numpy optimizer
@@ -172,7 +171,11 @@ def check(losses, check_regs, as_json, quick, detail, progress):
 
     t0 = time.perf_counter()
     wanted = list(losses) + [f"+{r}" for r in check_regs]
-    results = run_checks(wanted or None, quick=quick, progress=progress)
+    import os
+
+    cpus = os.cpu_count() or 1
+    jobs = min(2, cpus) if jobs is None else min(jobs, cpus)
+    results = run_checks(wanted or None, quick=quick, progress=progress, workers=jobs)
     if as_json:
         import json
 
