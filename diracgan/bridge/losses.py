@@ -106,12 +106,12 @@ class BridgeLosses(TorchLosses):
 
     @staticmethod
     def _parse_custom(custom):
-        from ..games.custom import parse_loss
+        from ..games.custom import FUNCTION_NAMES, parse_loss
 
         trees = []
         for text in (custom.loss_d, custom.loss_g):
             tree = parse_loss(text, custom.param_names)
-            used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(custom.param_names)
+            used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(custom.param_names) - set(FUNCTION_NAMES)
             dirac_only = sorted(used - set(SAMPLE_NAMES))
             if dirac_only:
                 raise InputError(f"loss {text!r} uses {', '.join(dirac_only)}: a property of the Dirac parameters θ, φ "

@@ -39,7 +39,7 @@ from ..torchgan.model import TorchGAN, torch_optimizer, torch_threads
 from .losses import BridgeLosses
 from .models import ModelSpec, build, spectral_init, spectral_update, stack
 
-__all__ = ["BridgeGAN", "BridgeRun", "train_bridge", "DEVICES", "MAX_UPDATES", "EVAL_SIZE", "REFERENCE_SEED"]
+__all__ = ["BridgeGAN", "BridgeRun", "train_bridge", "dirac_gradients", "compute_metrics", "check_device", "DEVICES", "MAX_UPDATES", "EVAL_SIZE", "REFERENCE_SEED"]
 
 DEVICES = ("cpu", "cuda")
 EVAL_SIZE = 512
@@ -388,3 +388,25 @@ def compute_metrics(samples: np.ndarray, dataset, reference: np.ndarray, stop_st
         for key, v in values.items():
             out.setdefault(key, np.full((S, R), np.nan))[live, j] = v
     return out
+
+
+@torch_threads()
+def dirac_gradients(game: Game, theta, phi, *, batch: int = 4, seed: int = 0, data="dirac"):
+    """Autograd gradients (∇_θ L_G, ∇_φ L_D), (N, 2) each, of the bridge's losses with the Dirac
+    shapes (G(z) = θ, D(x) = φ·x) at N states, in one vmapped call (state i drawing its random
+    numbers from seed ``seed + i``).  The continuity check compares them with the registry's
+    symbolic field."""
+    from ..dynamics.optimizers import SGD
+    from ..dynamics.training import Scheme
+
+    theta = np.asarray(theta, dtype=float).reshape(-1, 2)
+    phi = np.asarray(phi, dtype=float).reshape(-1, 2)
+    dataset = _dataset(data, (0.0, 0.0), None)
+    gan = BridgeGAN(game, ModelSpec(g="linear", d="linear"), dataset, Scheme(SGD(), SGD()),
+                    range(seed, seed + len(theta)), batch=batch, eval_size=2)
+    with torch.no_grad():
+        gan.pg["theta"].copy_(torch.as_tensor(theta))
+        gan.pd["weight"][:, 0].copy_(torch.as_tensor(phi))
+    gan.d_backward()
+    gan.g_backward()
+    return gan.pg["theta"].grad.numpy().copy(), gan.pd["weight"].grad[:, 0].numpy().copy()
