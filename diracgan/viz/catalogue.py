@@ -25,7 +25,9 @@ from ..dynamics.starts import default_start
 from ..games import make_game
 from ..io import atomic_output
 from . import plotting
-from .plotting import PALETTE
+from .plots.stability import rho_norm
+from .plots.style import (PALETTE, auto_scale, direction_arrows, figure_legend, line_width, mark_end, mark_equilibrium,
+                          mark_start, new_figure, rc_params)
 
 __all__ = ["Entry", "CATALOGUE", "render", "render_all", "check", "manifest"]
 
@@ -78,8 +80,8 @@ def _seed_command(name: str) -> str:
 
 def _compare_games(style="paper") -> Figure:
     t_max = 40.0
-    with matplotlib.rc_context(plotting._rc(style)):
-        fig = plotting._figure(style, 10.0, 7.2)
+    with matplotlib.rc_context(rc_params(style)):
+        fig = new_figure(style, 10.0, 7.2)
         axes = fig.subplots(2, 3, sharex=True, sharey=True).ravel()
         for ax, name in zip(axes, GAMES6):
             run = _seed_run(name, t_max=t_max)
@@ -91,15 +93,15 @@ def _compare_games(style="paper") -> Figure:
             ax.set_xlim(-lim, lim)
             ax.set_ylim(-lim, lim)
             ax.set_aspect("equal", adjustable="box")
-        plotting.figure_legend(fig, ncols=4)
+        figure_legend(fig, ncols=4)
         fig.suptitle(f"Every game from the same start θ = (0.2, 0.1), φ = (0.1, 0.2), to the same time T = {t_max:g}, "
                      "on the same scale:\nonly gp0 reaches the equilibrium; gp1 ends on the circle ‖θ‖ = 1")
     return fig
 
 
 def _distances(style="paper") -> Figure:
-    with matplotlib.rc_context(plotting._rc(style)):
-        fig = plotting._figure(style, 10.0, 4.6)
+    with matplotlib.rc_context(rc_params(style)):
+        fig = new_figure(style, 10.0, 4.6)
         ax_log, ax_lin = fig.subplots(1, 2, width_ratios=[1.0, 1.0])
         runs = {}
         for name in GAMES6:
@@ -112,15 +114,15 @@ def _distances(style="paper") -> Figure:
         ax_lin.set_ylim(0.2, 0.48)
         ax_lin.set_xlim(0, 135)
         ax_lin.set_title("the four that keep orbiting (linear scale, end values)")
-        plotting.figure_legend(fig, ncols=6)
+        figure_legend(fig, ncols=6)
         fig.suptitle("Distance to the equilibrium from θ = (0.2, 0.1), φ = (0.1, 0.2), d = 2:\n"
                      "gp0 falls like e^(−0.1 t), gp1 settles at ‖θ‖ = 1, the rest orbit")
     return fig
 
 
 def _planes_1d(style="paper") -> Figure:
-    with matplotlib.rc_context(plotting._rc(style)):
-        fig = plotting._figure(style, 10.0, 7.4)
+    with matplotlib.rc_context(rc_params(style)):
+        fig = new_figure(style, 10.0, 7.4)
         axes = fig.subplots(2, 3).ravel()
         for ax, name in zip(axes, GAMES6):
             game = _seed_game(name)
@@ -128,7 +130,7 @@ def _planes_1d(style="paper") -> Figure:
             plotting.plot_state_plane(ax, run, extent=1.6)
             ax.set_title(game.label())
             ax.label_outer()
-        plotting.figure_legend(fig, ncols=4)
+        figure_legend(fig, ncols=4)
         fig.suptitle("d = 1: the (θ, φ) plane with the vector field, as drawn by Mescheder et al. (2018), "
                      "two starts, T = 30")
     return fig
@@ -153,8 +155,8 @@ def _mescheder_1d(style="paper") -> Figure:
     from ..dynamics.training import train
 
     schemes = (("simultaneous", PALETTE["orange"]), ("alternating", PALETTE["blue"]))
-    with matplotlib.rc_context(plotting._rc(style)):
-        fig = plotting._figure(style, 10.0, 7.6)
+    with matplotlib.rc_context(rc_params(style)):
+        fig = new_figure(style, 10.0, 7.6)
         axes = fig.subplots(2, 3).ravel()
         for ax, (title, name, params) in zip(axes, MESCHEDER_PANELS):
             game = make_game(name, **params)
@@ -164,17 +166,17 @@ def _mescheder_1d(style="paper") -> Figure:
                             mode=mode, steps=MESCHEDER_STEPS)
                 ok = run.valid(0)
                 x, y = run.theta[0, ok, 0], run.phi[0, ok, 0]
-                ax.plot(x, y, color=color, lw=plotting._w(1.1), zorder=3,
+                ax.plot(x, y, color=color, lw=line_width(1.1), zorder=3,
                         label=f"{mode} gradient descent, lr {MESCHEDER_LR:g}")
-                plotting.direction_arrows(ax, x, y, color=color, n=2)
-                plotting._mark_end(ax, x[-1], y[-1], color, label="end")
-            plotting._mark_start(ax, *MESCHEDER_START, PALETTE["black"], label="start (θ, φ) = (1, −1)")
-            plotting._mark_equilibrium(ax)
+                direction_arrows(ax, x, y, color=color, n=2)
+                mark_end(ax, x[-1], y[-1], color, label="end")
+            mark_start(ax, *MESCHEDER_START, PALETTE["black"], label="start (θ, φ) = (1, −1)")
+            mark_equilibrium(ax)
             ax.set_title(title)
             ax.set_xlabel("θ")
             ax.set_ylabel("φ")
             ax.label_outer()
-        plotting.figure_legend(fig, ncols=3)
+        figure_legend(fig, ncols=3)
         fig.suptitle(f"The comparison of Mescheder et al. (2018, Fig. 3) in d = 1: {MESCHEDER_STEPS} steps "
                      f"of lr {MESCHEDER_LR:g} on each method's vector field")
     return fig
@@ -201,24 +203,24 @@ def _discrete(name: str, lr: float, steps: int) -> Callable[..., Figure]:
             f"alternating SGD (D first), lr {lr:g}": train(game, *start, optimizer="sgd", lr=lr, mode="alternating",
                                                           steps=steps),
         }
-        with matplotlib.rc_context(plotting._rc(style)):
-            fig = plotting._figure(style, 9.0, 4.8)
+        with matplotlib.rc_context(rc_params(style)):
+            fig = new_figure(style, 9.0, 4.8)
             ax, ax_d = fig.subplots(1, 2, width_ratios=[1.0, 1.15])
             plotting.plot_discrete_vs_flow(ax, ode, runs)
             ax.set_title("generator θ-plane")
             t, z = ode.run(0)
             flow = np.linalg.norm(z, axis=1)
-            ax_d.plot(t / lr, flow, color=PALETTE["black"], lw=plotting._w(1.6), ls="--")
+            ax_d.plot(t / lr, flow, color=PALETTE["black"], lw=line_width(1.6), ls="--")
             curves = [flow]
             for (label, run), color in zip(runs.items(), (PALETTE["orange"], PALETTE["sky"])):
-                ax_d.plot(run.steps, run.distance()[0], color=color, lw=plotting._w(1.0))
+                ax_d.plot(run.steps, run.distance()[0], color=color, lw=line_width(1.0))
                 curves.append(run.distance()[0])
-            log = plotting._auto_scale(ax_d, curves)
+            log = auto_scale(ax_d, curves)
             ax_d.set_xlabel("step (the flow at t = lr · step)")
             ax_d.set_ylabel("‖(θ, φ)‖" + (" (log scale)" if log else ""))
             ax_d.set_title("distance to the equilibrium")
             ax_d.grid(True, lw=0.3, alpha=0.5)
-            plotting.figure_legend(fig, ncols=3)
+            figure_legend(fig, ncols=3)
             fig.suptitle(f"{game.label()}: {steps} discrete steps of lr {lr:g} against the gradient flow "
                          "from θ = (0.2, 0.1), φ = (0.1, 0.2)")
         return fig
@@ -236,32 +238,32 @@ def _ema(style="paper") -> Figure:
                 steps=60_000, record_every=4, ema=np.array(decays)[:, None])
     gain = run.ema_gain()
     colors = (PALETTE["blue"], PALETTE["vermillion"])
-    with matplotlib.rc_context(plotting._rc(style)):
-        fig = plotting._figure(style, 9.6, 5.0)
+    with matplotlib.rc_context(rc_params(style)):
+        fig = new_figure(style, 9.6, 5.0)
         ax, ax_d = fig.subplots(1, 2, width_ratios=[1.0, 1.15])
         last = run.steps >= run.steps[-1] - 2000
-        ax.plot(run.theta[0, last, 0], run.theta[0, last, 1], color=PALETTE["sky"], lw=plotting._w(0.8),
+        ax.plot(run.theta[0, last, 0], run.theta[0, last, 1], color=PALETTE["sky"], lw=line_width(0.8),
                 label="iterate (θ over the last 2,000 steps)")
         for i, (decay, color) in enumerate(zip(decays, colors)):
             x, y = run.ema_theta[i, :, 0], run.ema_theta[i, :, 1]
-            ax.plot(x, y, color=color, lw=plotting._w(1.4), label=f"EMA of θ, decay {decay:g} "
+            ax.plot(x, y, color=color, lw=line_width(1.4), label=f"EMA of θ, decay {decay:g} "
                                                                    f"(ends {gain[i]:.3g}× closer than the iterate)")
-            plotting.direction_arrows(ax, x, y, color=color, n=2)
-        plotting._mark_start(ax, [th[0]], [th[1]], PALETTE["black"])
-        plotting._mark_equilibrium(ax)
+            direction_arrows(ax, x, y, color=color, n=2)
+        mark_start(ax, [th[0]], [th[1]], PALETTE["black"])
+        mark_equilibrium(ax)
         ax.set_aspect("equal", adjustable="datalim")
         ax.set_xlabel("θ$_1$")
         ax.set_ylabel("θ$_2$")
         ax.set_title("generator θ-plane")
-        ax_d.plot(run.steps, run.distance()[0], color=PALETTE["sky"], lw=plotting._w(0.8))
+        ax_d.plot(run.steps, run.distance()[0], color=PALETTE["sky"], lw=line_width(0.8))
         for i, (decay, color) in enumerate(zip(decays, colors)):
-            ax_d.plot(run.steps, run.distance(ema=True)[i], color=color, lw=plotting._w(1.4))
+            ax_d.plot(run.steps, run.distance(ema=True)[i], color=color, lw=line_width(1.4))
         ax_d.set_yscale("log")
         ax_d.set_xlabel("step")
         ax_d.set_ylabel("‖(θ, φ)‖ (log scale)")
         ax_d.grid(True, lw=0.3, alpha=0.5)
         ax_d.set_title("distance to the equilibrium")
-        plotting.figure_legend(fig, ncols=2)
+        figure_legend(fig, ncols=2)
         fig.suptitle("Weight averaging (the EMA figure of Su 2019): vanilla GAN, alternating SGD, lr 0.05, "
                      "60,000 steps\nthe iterate keeps circling; its moving average sits near the equilibrium")
     return fig
@@ -275,9 +277,9 @@ def _stability(style="paper") -> Figure:
             for mode in ("simultaneous", "alternating")]
     lo = min(float(np.nanmin(m.rho)) for m in maps)
     hi = max(float(np.nanmax(m.rho)) for m in maps)
-    norm = plotting._nice_rho_norm(lo, hi)
-    with matplotlib.rc_context(plotting._rc(style)):
-        fig = plotting._figure(style, 10.0, 4.4)
+    norm = rho_norm(lo, hi)
+    with matplotlib.rc_context(rc_params(style)):
+        fig = new_figure(style, 10.0, 4.4)
         axes = fig.subplots(1, 2, sharey=True)
         for ax, smap in zip(axes, maps):
             plotting.plot_stability_map(ax, smap, norm=norm, colorbar=False)
