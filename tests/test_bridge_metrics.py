@@ -83,6 +83,15 @@ def test_emd_is_w1_zero_to_itself_and_the_shift_to_a_shifted_copy():
     assert emd(x, np.vstack([x, x])) == pytest.approx(0.0, abs=1e-15)      # same measure, 2× the atoms
     for v in ([0.3, -0.4], [5.0, 0.0], [-1e-3, 2e-3]):
         assert emd(x, x + v) == pytest.approx(math.hypot(*v), rel=1e-12)
+    # Equal sizes, uniform weights: an optimal plan is a permutation (Birkhoff), so W₁ is the
+    # optimal assignment's mean cost (scipy's linear_sum_assignment, a second solver).
+    from scipy.optimize import linear_sum_assignment
+    from scipy.spatial.distance import cdist
+
+    y = rng.normal(size=(200, 2)) * [1.0, 0.3] + [0.5, 0.0]
+    cost = cdist(x, y)
+    rows, cols = linear_sum_assignment(cost)
+    assert emd(x, y) == pytest.approx(cost[rows, cols].mean(), rel=1e-12)
     # W₁ to a point mass is the mean distance to it (the only coupling).
     t = np.array([0.5, -1.0])
     assert emd(x, np.tile(t, (37, 1))) == pytest.approx(np.linalg.norm(x - t, axis=1).mean(), rel=1e-12)
@@ -98,6 +107,10 @@ def test_sliced_w_of_a_shift_is_its_closed_form():
     assert sliced_wasserstein(x, x + v) == pytest.approx(np.abs(v @ theta).mean(), rel=1e-12)
     # ... and over uniform directions E|⟨θ, v⟩| = (2/π)‖v‖ (200 directions: within 10 %).
     assert sliced_wasserstein(x, x + v) == pytest.approx(2 / math.pi * np.linalg.norm(v), rel=0.1)
+    # evaluate's sorted path (n = m) is POT's number.
+    d = make_dataset("gaussian")
+    y = rng.normal(size=(300, 2)) * 0.5
+    assert evaluate(x, d, y)["sliced_w"] == pytest.approx(sliced_wasserstein(x, y), rel=1e-12)
 
 
 def _hand_mmd(x, y, h):
