@@ -218,3 +218,26 @@ def test_game_optimizers_refuse_bad_input(bilinear):
         game_scheme(bilinear, "cgd", lr=0.1, momentum=0.5)
     with pytest.raises(InputError, match="align"):
         linear_update_matrix(SGA(align=True), B, 0.1, 0.1)
+
+
+def test_torch_counterparts_match_numpy_step_by_step():
+    """Each numpy game optimizer equals its autograd/CG torch counterpart (the check rows)."""
+    pytest.importorskip("torch")
+    from diracgan.torchgan.game_optimizers import check_game_optimizers
+
+    rows = check_game_optimizers(steps=15)
+    assert len(rows) == 8
+    for row in rows:
+        assert row.passed and row.measured <= 1e-12, (row.case, row.detail)
+
+
+def test_torch_cgd_reports_conjugate_gradients_that_do_not_converge():
+    pytest.importorskip("torch")
+    from diracgan.dynamics.training import TrainStatus
+    from diracgan.torchgan.game_optimizers import train_torch_game
+
+    game = make_game("vanilla")
+    run = train_torch_game(game, [0.3, 0.1], [0.2, -0.4], game_scheme(game, "cgd", lr=0.5), steps=3, cg_max_iter=1)
+    assert run.status[0] == TrainStatus.NOT_CONVERGED and run.stop_step[0] == 0
+    assert "did not reach the relative residual" in run.messages[0]
+    assert "1 not converged" in run.summary()
