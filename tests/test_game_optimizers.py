@@ -103,14 +103,19 @@ def test_cgd_equals_the_dense_general_sum_formula(game_name):
 
 
 def test_structured_products_equal_dense_jacobian_products():
+    """The span-of-(θ, φ) arithmetic against dense 2d×2d Jacobians: J w, Jᵀ w for w = U ω."""
     game = make_game("vanilla+r1")
     theta, phi = _states(n=4, d=4, seed=2)
     sj = StructuredJacobian.of_game(game, theta, phi)
     jac = jacobian(game, theta, phi)
-    w = np.concatenate(_states(n=4, d=4, seed=3), axis=1)
+    rng = np.random.default_rng(3)
+    w_t, w_p = tuple(rng.normal(size=(2, 4))), tuple(rng.normal(size=(2, 4)))
+    w = np.concatenate([sj.vector(w_t), sj.vector(w_p)], axis=1)
     for transpose, mat in ((False, jac), (True, np.swapaxes(jac, 1, 2))):
-        got = np.concatenate(sj.apply(w[:, :4], w[:, 4:], transpose=transpose), axis=1)
+        got = np.concatenate([sj.vector(x) for x in sj.apply(w_t, w_p, transpose=transpose)], axis=1)
         assert np.allclose(got, np.einsum("nij,nj->ni", mat, w), atol=1e-14)
+    vt, vp = velocity(game, theta, phi)
+    assert np.allclose(sj.vector(sj.field[0]), vt, atol=1e-15) and np.allclose(sj.vector(sj.field[1]), vp, atol=1e-15)
 
 
 @pytest.mark.parametrize("eta", [0.1, 0.5])

@@ -61,8 +61,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+import sympy as sp
 
 from ..derivation.numeric import vector_field
 from ..errors import InputError
@@ -81,105 +83,130 @@ def _rows(x):
     return x[..., 0] if x.ndim >= 2 else x
 
 
+@lru_cache(maxsize=64)
+def _kernel(spec, blocks: tuple):
+    """One lambdified function of the invariants returning the field's 4 coefficients and the
+    5 coefficients of each Jacobian block in ``blocks`` ((i, j) pairs), with shared
+    subexpressions (σ(θ·φ) is evaluated once for the field and the Jacobian)."""
+    from ..derivation.numeric import _lambdify
+
+    der = vector_field(spec).derivation
+    jac = der.jacobian_exprs()
+    exprs = list(der.field_exprs())
+    for i, j in blocks:
+        exprs += jac[5 * (2 * i + j):5 * (2 * i + j) + 5]
+    return _lambdify(der.args, exprs, cse=True)
+
+
+ALL_BLOCKS = ((0, 0), (0, 1), (1, 0), (1, 1))
+
+
 class StructuredJacobian:
-    """The field v and its Jacobian J at a batch of states, kept in the structured form.
+    """The field v and its Jacobian J at a batch of states, in the span of θ and φ.
 
-    Every d×d block J_vx (v, x ∈ {θ, φ}) is c·I + U K Uᵀ with U = [θ, φ] (N, d, 2) and a 2×2
-    K of scalar coefficients per start, as :mod:`diracgan.derivation.symbolic` derives it.  A
-    product J_vx·w costs O(d) per start: c w + θ(K₀₀ θ·w + K₀₁ φ·w) + φ(K₁₀ θ·w + K₁₁ φ·w).
+    Every d×d block J_vx (v, x ∈ {θ, φ}) is c·I + U K Uᵀ with U = [θ, φ] (d × 2 per start) and
+    a 2×2 K of scalar coefficients, as :mod:`diracgan.derivation.symbolic` derives it, and the
+    field is v_θ = U f_θ, v_φ = U f_φ.  So every vector the game optimizers form lies in the
+    span of θ and φ and is kept as its 2 coefficients w = (w₀, w₁) ↦ w₀θ + w₁φ: with the Gram
+    matrix G = UᵀU = [[‖θ‖², θ·φ], [θ·φ, ‖φ‖²]],
 
-    ``blocks[(i, j)]`` = (c, K₀₀, K₀₁, K₁₀, K₁₁), arrays of the batch shape (N,); i, j index
-    (θ, φ).  Built from a game (:meth:`of_game`) or from a constant 2×2 matrix M per start
-    (J = M ⊗ I: the linearised game, :meth:`linear`).
+        J_vx (U w) = U (c w + K G w),   (U x)·(U y) = xᵀ G y,
+        (m₀ I + U K Uᵀ) U ξ = U ρ  ⇐  (m₀ I₂ + K G) ξ = ρ,
+
+    all (N,)-array arithmetic; only the final adjusted gradient is formed as (N, d) vectors.
+    The cost per start does not grow with d beyond the field's own.  (For d = 1, or parallel
+    θ and φ, the coefficients are not unique, but every identity above holds for any of them.)
+
+    ``blocks[(i, j)]`` = (c, K₀₀, K₀₁, K₁₀, K₁₁); ``field`` = ((f_θθ, f_θφ), (f_φθ, f_φφ)).
+    Built from a game (:meth:`of_game`) or from a constant M per start, J = M ⊗ I
+    (:meth:`linear`, the linearised game).
     """
 
-    def __init__(self, theta, phi, v_theta, v_phi, blocks):
+    def __init__(self, theta, phi, gram, field, blocks):
         self.theta, self.phi = theta, phi
-        self.v_theta, self.v_phi = v_theta, v_phi
+        self.a, self.p, self.b = gram
+        self.field = field
         self.blocks = blocks
 
     @classmethod
-    def of_game(cls, game: Game, theta, phi, field=None):
-        vf = vector_field(game.spec)
-        params = game.param_values()
+    def of_game(cls, game: Game, theta, phi, blocks: tuple = ALL_BLOCKS):
+        """At states θ, φ (N, d); only the Jacobian ``blocks`` asked for are evaluated."""
         theta = np.asarray(theta, dtype=float)
         phi = np.asarray(phi, dtype=float)
-        v_theta, v_phi = field if field is not None else vf(theta, phi, params)
-        coeffs, _ = vf._evaluate(vf._jacobian, theta, phi, params)
-        blocks = {(i, j): tuple(coeffs[5 * (2 * i + j) + n] for n in range(5)) for i in range(2) for j in range(2)}
-        return cls(theta, phi, v_theta, v_phi, blocks)
+        a = np.einsum("...i,...i->...", theta, theta)
+        p = np.einsum("...i,...i->...", theta, phi)
+        b = np.einsum("...i,...i->...", phi, phi)
+        with np.errstate(all="ignore"):
+            out = _kernel(game.spec, tuple(blocks))(p, a, b, *game.param_values())
+        field = ((out[0], out[1]), (out[2], out[3]))
+        jac = {blk: tuple(out[4 + 5 * n:9 + 5 * n]) for n, blk in enumerate(blocks)}
+        return cls(theta, phi, (a, p, b), field, jac)
 
     @classmethod
     def linear(cls, m, theta, phi):
-        """J = M ⊗ I with M (N, 2, 2) (or (2, 2)): the field v = (M z) of the linearised game."""
+        """J = M ⊗ I with M (…, 2, 2) per start: the linearised game v = (M ⊗ I) z."""
         m = np.asarray(m, dtype=float)
-        zero = np.zeros(np.shape(theta)[:-1])
-        blocks = {(i, j): (m[..., i, j] + zero, 0.0, 0.0, 0.0, 0.0) for i in range(2) for j in range(2)}
-        c = lambda i, j: (m[..., i, j] + zero)[..., None]   # noqa: E731
-        v_theta = c(0, 0) * theta + c(0, 1) * phi
-        v_phi = c(1, 0) * theta + c(1, 1) * phi
-        return cls(theta, phi, v_theta, v_phi, blocks)
+        theta = np.asarray(theta, dtype=float)
+        phi = np.asarray(phi, dtype=float)
+        gram = tuple(np.einsum("...i,...i->...", x, y) for x, y in ((theta, theta), (theta, phi), (phi, phi)))
+        field = ((m[..., 0, 0], m[..., 0, 1]), (m[..., 1, 0], m[..., 1, 1]))
+        blocks = {(i, j): (m[..., i, j], 0.0, 0.0, 0.0, 0.0) for i in range(2) for j in range(2)}
+        return cls(theta, phi, gram, field, blocks)
 
-    # -- products ------------------------------------------------------------------------
-    def _dots(self, w):
-        return np.einsum("...i,...i->...", self.theta, w), np.einsum("...i,...i->...", self.phi, w)
+    # -- coefficient arithmetic ------------------------------------------------------------
+    def gram_apply(self, w):
+        """G w: (θ·(Uw), φ·(Uw))."""
+        return w[0] * self.a + w[1] * self.p, w[0] * self.p + w[1] * self.b
+
+    def dot(self, x, y):
+        """(U x)·(U y)."""
+        gy = self.gram_apply(y)
+        return x[0] * gy[0] + x[1] * gy[1]
 
     def block_apply(self, i: int, j: int, w, transpose: bool = False):
-        """J_ij·w (or J_ijᵀ·w, which swaps K₀₁ and K₁₀): w (N, d) → (N, d)."""
+        """J_ij (U w) (or J_ijᵀ (U w), which swaps K₀₁ and K₁₀), as coefficients."""
         c, k00, k01, k10, k11 = self.blocks[(i, j)]
         if transpose:
             k01, k10 = k10, k01
-        out = _col(c) * w
-        if not (_zero(k00) and _zero(k01) and _zero(k10) and _zero(k11)):
-            tw, pw = self._dots(w)
-            out = out + _col(k00 * tw + k01 * pw) * self.theta + _col(k10 * tw + k11 * pw) * self.phi
-        return out
+        tw, pw = self.gram_apply(w)
+        return c * w[0] + k00 * tw + k01 * pw, c * w[1] + k10 * tw + k11 * pw
 
     def apply(self, w_theta, w_phi, transpose: bool = False):
-        """J w (or Jᵀ w) for w = (w_θ, w_φ)."""
+        """J w (or Jᵀ w) for w = (U w_θ, U w_φ), as coefficient pairs."""
+        def add(x, y):
+            return x[0] + y[0], x[1] + y[1]
+
         if transpose:
-            return (self.block_apply(0, 0, w_theta, True) + self.block_apply(1, 0, w_phi, True),
-                    self.block_apply(0, 1, w_theta, True) + self.block_apply(1, 1, w_phi, True))
-        return (self.block_apply(0, 0, w_theta) + self.block_apply(0, 1, w_phi),
-                self.block_apply(1, 0, w_theta) + self.block_apply(1, 1, w_phi))
+            return (add(self.block_apply(0, 0, w_theta, True), self.block_apply(1, 0, w_phi, True)),
+                    add(self.block_apply(0, 1, w_theta, True), self.block_apply(1, 1, w_phi, True)))
+        return (add(self.block_apply(0, 0, w_theta), self.block_apply(0, 1, w_phi)),
+                add(self.block_apply(1, 0, w_theta), self.block_apply(1, 1, w_phi)))
 
-    def gram(self):
-        """G = UᵀU = [[‖θ‖², θ·φ], [θ·φ, ‖φ‖²]] as three (N,) arrays (a, p, b)."""
-        t, p = self._dots(self.theta)
-        _, b = self._dots(self.phi)
-        return t, p, b
-
-    def solve_product(self, i: int, j: int, scale, r):
-        """x with (I − scale·J_ij J_ji) x = r, exactly (see the module doc): r (N, d)."""
+    def solve_product(self, i: int, j: int, scale, rho):
+        """ξ with (I − scale·J_ij J_ji) U ξ = U ρ, exactly (class doc)."""
         c1, *k1 = self.blocks[(i, j)]
         c2, *k2 = self.blocks[(j, i)]
-        a, p, b = self.gram()
-        k1 = [np.asarray(k, dtype=float) for k in k1]
-        k2 = [np.asarray(k, dtype=float) for k in k2]
-        # K1 G K2 with G = [[a, p], [p, b]]: (K1 G)_rs then times K2.
+        a, p, b = self.a, self.p, self.b
+        # K1 G K2 with G = [[a, p], [p, b]].
         g00, g01, g10, g11 = (k1[0] * a + k1[1] * p, k1[0] * p + k1[1] * b,
                               k1[2] * a + k1[3] * p, k1[2] * p + k1[3] * b)
         kgk = (g00 * k2[0] + g01 * k2[2], g00 * k2[1] + g01 * k2[3], g10 * k2[0] + g11 * k2[2], g10 * k2[1] + g11 * k2[3])
         m0 = 1.0 - scale * c1 * c2
         kk = [-scale * (c1 * k2[n] + c2 * k1[n] + kgk[n]) for n in range(4)]
-        tr, pr = self._dots(r)
-        rhs0, rhs1 = kk[0] * tr + kk[1] * pr, kk[2] * tr + kk[3] * pr          # K Uᵀ r
-        # (m0 I + K G) y = K Uᵀ r, by Cramer's rule.
+        # (m0 I + K G) ξ = ρ, by Cramer's rule.
         a00, a01 = m0 + kk[0] * a + kk[1] * p, kk[0] * p + kk[1] * b
         a10, a11 = kk[2] * a + kk[3] * p, m0 + kk[2] * p + kk[3] * b
         det = a00 * a11 - a01 * a10
-        y0 = (rhs0 * a11 - a01 * rhs1) / det
-        y1 = (a00 * rhs1 - a10 * rhs0) / det
-        return (r - _col(y0) * self.theta - _col(y1) * self.phi) / _col(m0)
+        return (rho[0] * a11 - a01 * rho[1]) / det, (a00 * rho[1] - a10 * rho[0]) / det
+
+    def vector(self, w):
+        """U w as (N, d) vectors."""
+        return _col(w[0]) * self.theta + _col(w[1]) * self.phi
 
 
 def _col(x):
     x = np.asarray(x, dtype=float)
     return x[..., None] if x.ndim else float(x)
-
-
-def _zero(k) -> bool:
-    return not isinstance(k, np.ndarray) and k == 0 or isinstance(k, np.ndarray) and not k.any()
 
 
 # ---------------------------------------------------------------------------------------
@@ -189,13 +216,23 @@ def _zero(k) -> bool:
 
 @dataclass(frozen=True)
 class GameOptimizer:
-    """Base class: :meth:`gradient` maps the structured Jacobian to the adjusted gradient."""
+    """Base class: :meth:`coefficients` maps the structured Jacobian to the adjusted gradient's
+    coefficients on (θ, φ); :meth:`gradient` forms the vectors.  The same code runs on numpy
+    arrays and on sympy expressions (:func:`adjusted_gradient` compiles the latter)."""
 
     name = "game"
     base_optimizers = ("sgd", "adam", "rmsprop")   # base optimizers the adjusted gradient may feed
+    blocks = ALL_BLOCKS                            # the Jacobian blocks it needs
 
-    def gradient(self, jac: StructuredJacobian, lr_d, lr_g):  # pragma: no cover
-        raise NotImplementedError
+    def coefficients(self, jac: StructuredJacobian, lr_d, lr_g, lam=None, n=None, sign=np.sign):
+        raise NotImplementedError  # pragma: no cover
+
+    def gradient(self, jac: StructuredJacobian, lr_d=None, lr_g=None):
+        """(ĝ_θ, ĝ_φ) as (N, d) vectors."""
+        n = 2 * jac.theta.shape[-1]
+        g_t, g_p = self.coefficients(jac, None if lr_d is None else _rows(lr_d), None if lr_g is None else _rows(lr_g),
+                                     n=n)
+        return jac.vector(g_t), jac.vector(g_p)
 
     def hyper(self) -> dict:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -214,18 +251,19 @@ class SGA(GameOptimizer):
         if not np.all(np.isfinite(np.asarray(self.lam, dtype=float))):
             raise InputError(f"lam (SGA's λ) must be finite, got {self.lam!r}")
 
-    def gradient(self, jac, lr_d=None, lr_g=None):
-        vt, vp = jac.v_theta, jac.v_phi
+    def coefficients(self, jac, lr_d=None, lr_g=None, lam=None, n=None, sign=np.sign):
+        vt, vp = jac.field
         jv_t, jv_p = jac.apply(vt, vp)
         jtv_t, jtv_p = jac.apply(vt, vp, transpose=True)
-        at_t, at_p = (jtv_t - jv_t) / 2, (jtv_p - jv_p) / 2          # Aᵀξ
-        lam = _rows(self.lam)
+        at_t = ((jtv_t[0] - jv_t[0]) / 2, (jtv_t[1] - jv_t[1]) / 2)        # Aᵀξ = (Hᵀξ − Hξ)/2
+        at_p = ((jtv_p[0] - jv_p[0]) / 2, (jtv_p[1] - jv_p[1]) / 2)
+        lam = _rows(self.lam) if lam is None else lam
         if self.align:
-            n = 2 * vt.shape[-1]
-            xi_dh = -(np.einsum("...i,...i->...", vt, jtv_t) + np.einsum("...i,...i->...", vp, jtv_p))
-            at_dh = np.einsum("...i,...i->...", at_t, jtv_t) + np.einsum("...i,...i->...", at_p, jtv_p)
-            lam = lam * np.sign(xi_dh * at_dh / n + self.eps)
-        return -vt + _col(lam) * at_t, -vp + _col(lam) * at_p
+            xi_dh = -(jac.dot(vt, jtv_t) + jac.dot(vp, jtv_p))           # ⟨ξ, ∇ℋ⟩, ξ = −v, ∇ℋ = Jᵀv
+            at_dh = jac.dot(at_t, jtv_t) + jac.dot(at_p, jtv_p)           # ⟨Aᵀξ, ∇ℋ⟩
+            lam = lam * sign(xi_dh * at_dh / n + self.eps)
+        return ((lam * at_t[0] - vt[0], lam * at_t[1] - vt[1]),
+                (lam * at_p[0] - vp[0], lam * at_p[1] - vp[1]))
 
 
 @dataclass(frozen=True)
@@ -234,8 +272,8 @@ class HGD(GameOptimizer):
 
     name = "hgd"
 
-    def gradient(self, jac, lr_d=None, lr_g=None):
-        return jac.apply(jac.v_theta, jac.v_phi, transpose=True)
+    def coefficients(self, jac, lr_d=None, lr_g=None, lam=None, n=None, sign=np.sign):
+        return jac.apply(*jac.field, transpose=True)
 
 
 @dataclass(frozen=True)
@@ -244,15 +282,18 @@ class CGD(GameOptimizer):
 
     name = "cgd"
     base_optimizers = ("sgd",)    # CGD's step is the local Nash equilibrium itself
+    blocks = ((0, 1), (1, 0))     # only the mixed blocks J_θφ, J_φθ enter
 
-    def gradient(self, jac, lr_d, lr_g):
-        eg, ed = _rows(lr_g), _rows(lr_d)
-        vt, vp = jac.v_theta, jac.v_phi
-        rhs_t = vt + _col(ed) * jac.block_apply(0, 1, vp)
-        rhs_p = vp + _col(eg) * jac.block_apply(1, 0, vt)
+    def coefficients(self, jac, lr_d, lr_g, lam=None, n=None, sign=np.sign):
+        eg, ed = lr_g, lr_d
+        vt, vp = jac.field
+        jp = jac.block_apply(0, 1, vp)          # J_θφ φ'
+        jt = jac.block_apply(1, 0, vt)          # J_φθ θ'
+        rhs_t = (vt[0] + ed * jp[0], vt[1] + ed * jp[1])
+        rhs_p = (vp[0] + eg * jt[0], vp[1] + eg * jt[1])
         dt = jac.solve_product(0, 1, eg * ed, rhs_t)       # Δθ / η_g
         dp = jac.solve_product(1, 0, eg * ed, rhs_p)       # Δφ / η_d
-        return -dt, -dp
+        return (-dt[0], -dt[1]), (-dp[0], -dp[1])
 
 
 GAME_OPTIMIZERS = {"sga": SGA, "cgd": CGD, "hgd": HGD}
@@ -287,15 +328,50 @@ def check_differentiable(game: Game, method: str) -> None:
                          f"differentiable on the surface {to_text(switches[0])} = 0 (a max/relu/abs)")
 
 
+_LR_D, _LR_G = sp.Symbol("lr_d", positive=True), sp.Symbol("lr_g", positive=True)
+_LAM, _NPAR = sp.Symbol("sga_lam", real=True), sp.Symbol("n_params", positive=True)
+
+
+@lru_cache(maxsize=64)
+def _adjusted_kernel(spec, optimizer: GameOptimizer):
+    """The adjusted gradient's four coefficients (on θ and φ, per player) as one lambdified
+    function of (θ·φ, ‖θ‖², ‖φ‖², the game's parameters, lr_d, lr_g, λ, n): the very code of
+    :meth:`GameOptimizer.coefficients` run on the derived sympy expressions, with common
+    subexpressions shared, so a step costs about one evaluation of the field."""
+    from ..derivation.numeric import _lambdify
+    from ..derivation.symbolic import INVARIANTS, sigmoid
+
+    der = vector_field(spec).derivation
+    p, a, b = INVARIANTS
+    f = der.field_exprs()
+    jac = der.jacobian_exprs()
+    blocks = {(i, j): tuple(jac[5 * (2 * i + j):5 * (2 * i + j) + 5]) for i in range(2) for j in range(2)}
+    sj = StructuredJacobian(None, None, (a, p, b), ((f[0], f[1]), (f[2], f[3])), blocks)
+    exprs = [e for pair in optimizer.coefficients(sj, _LR_D, _LR_G, lam=_LAM, n=_NPAR, sign=sp.sign) for e in pair]
+    # σ(−x) = 1 − σ(x): one special-function evaluation instead of two (vanilla's field has both).
+    exprs = [sp.sympify(e).replace(lambda z: isinstance(z, sigmoid) and z.args[0].could_extract_minus_sign(),
+                                   lambda z: 1 - sigmoid(-z.args[0])) for e in exprs]
+    return _lambdify(der.args + (_LR_D, _LR_G, _LAM, _NPAR), exprs, cse=True)
+
+
 def adjusted_gradient(game: Game, optimizer: GameOptimizer, lr_d, lr_g):
-    """A gradient function (θ, φ) ↦ ĝ for :func:`diracgan.dynamics.training.train` (``grad=``)."""
+    """A gradient function (θ, φ) ↦ ĝ for :func:`diracgan.dynamics.training.train` (``grad=``):
+    the compiled kernel of :func:`_adjusted_kernel` (equal to :meth:`GameOptimizer.gradient`
+    on the structured Jacobian to rounding; tested)."""
     check_differentiable(game, optimizer.name)
-    vf = vector_field(game.spec)
+    kernel = _adjusted_kernel(game.spec, dataclasses.replace(optimizer, lam=1.0) if isinstance(optimizer, SGA)
+                              else optimizer)
     params = game.param_values()
+    lr_d_r, lr_g_r = _rows(lr_d), _rows(lr_g)
+    lam = _rows(optimizer.lam) if isinstance(optimizer, SGA) else 0.0
 
     def grad(theta, phi):
-        field = vf(theta, phi, params)
-        return optimizer.gradient(StructuredJacobian.of_game(game, theta, phi, field), lr_d, lr_g)
+        a = np.einsum("...i,...i->...", theta, theta)
+        p = np.einsum("...i,...i->...", theta, phi)
+        b = np.einsum("...i,...i->...", phi, phi)
+        with np.errstate(all="ignore"):
+            t0, t1, p0, p1 = kernel(p, a, b, *params, lr_d_r, lr_g_r, lam, 2 * theta.shape[-1])
+        return _col(t0) * theta + _col(t1) * phi, _col(p0) * theta + _col(p1) * phi
 
     return grad
 
@@ -385,9 +461,9 @@ class GameScheme(Scheme):
                                      f"not {opt.name}")
                 if self.adjust.name == "cgd" and (np.any(getattr(opt, "momentum", 0)) or np.any(opt.weight_decay)):
                     raise InputError("cgd's step is the local Nash equilibrium itself: no momentum or weight decay")
-            check_differentiable(self.game, self.adjust.name)
-            if self.clip is not None:
-                raise InputError(f"{self.adjust.name} cannot follow a clipped critic (wgan-clip)")
+            # Built once (it checks that the game has second derivatives); not a dataclass field.
+            object.__setattr__(self, "_adjusted", adjusted_gradient(self.game, self.adjust, self.opt_d.lr,
+                                                                    self.opt_g.lr))
 
     @property
     def lookahead(self) -> tuple[int, float] | None:
@@ -395,7 +471,7 @@ class GameScheme(Scheme):
 
     def step(self, theta, phi, grad, state_d, state_g):
         if self.adjust is not None:
-            grad = adjusted_gradient(self.game, self.adjust, self.opt_d.lr, self.opt_g.lr)
+            grad = self._adjusted
         if self.lookahead_k is None:
             return super().step(theta, phi, grad, state_d, state_g)
         if "lookahead_slow" not in state_g:
