@@ -147,3 +147,21 @@ def test_drift_input_checks():
     with pytest.raises(InputError, match="lr_d"):
         drift_values(make_game("vanilla"), 0.1, lr_d=-1.0)
     assert drift_values(make_game("vanilla"), 0.1, lr_d=0.2) == (0.1, 2.0, 1.0)
+
+
+def test_drift_analysis_of_eig():
+    """`eig --drift` backend: exact eigenvalues h/2 ± i (bilinear, simultaneous), h/8 ± i/2
+    (vanilla, f'(0) = ½: M̃ = M − (h/2)M²), each × d, and the dense numeric check agrees."""
+    from diracgan.analysis.drift import drift_analysis
+
+    a = drift_analysis(make_game("gp0", lam=0.0), DriftScheme("simultaneous"), 0.2, dim=3)
+    assert {(round(e.re, 12), round(e.im, 12), e.multiplicity) for e in a.eigenvalues} == {(0.1, 1.0, 3), (0.1, -1.0, 3)}
+    assert sorted((round(z.real, 10), round(z.imag, 10), m) for z, m in a.numeric_eigenvalues) == \
+        [(0.1, -1.0, 3), (0.1, 1.0, 3)]
+    assert a.verdict == "unstable" and "θ̇ = h/2·θ + φ" in a.text()
+    v = drift_analysis(make_game("vanilla"), DriftScheme("alternating"), 0.4, dim=2)
+    assert v.verdict == "centre" and v.m_value == sp.Matrix([[-sp.Rational(1, 20), sp.Rational(1, 2)],
+                                                             [-sp.Rational(1, 2), sp.Rational(1, 20)]])
+    assert drift_analysis(make_game("wgan"), DriftScheme("simultaneous"), 0.1).verdict == "not differentiable"
+    doc = drift_analysis(make_game("vanilla"), DriftScheme("simultaneous"), 0.1, 2.0, 0.5).as_dict()
+    assert doc["lr_d"] == pytest.approx(0.2) and doc["jacobian"]["M_value"] == [["1/80", "1/4"], ["-1", "1/80"]]

@@ -118,6 +118,20 @@ def test_structured_products_equal_dense_jacobian_products():
     assert np.allclose(sj.vector(sj.field[0]), vt, atol=1e-15) and np.allclose(sj.vector(sj.field[1]), vp, atol=1e-15)
 
 
+@pytest.mark.parametrize("game_name", ["vanilla", "lsgan", "gp1"])
+def test_compiled_kernel_equals_the_structured_arithmetic(game_name):
+    """adjusted_gradient (sympy-compiled) = GameOptimizer.gradient on the numeric structured
+    Jacobian (two routes through the same formulas: printing and cse against plain numpy)."""
+    game = make_game(game_name)
+    theta, phi = _states(n=7, d=3, seed=8)
+    lr_d, lr_g = np.full((7, 1), 0.3), 0.2
+    for opt in (SGA(lam=0.7), SGA(lam=-0.4, align=True), HGD(), CGD()):
+        kernel = adjusted_gradient(game, opt, lr_d, lr_g)(theta, phi)
+        plain = opt.gradient(StructuredJacobian.of_game(game, theta, phi), lr_d, lr_g)
+        for k, p in zip(kernel, plain):
+            assert np.allclose(k, p, rtol=1e-12, atol=1e-14), opt
+
+
 @pytest.mark.parametrize("eta", [0.1, 0.5])
 def test_hgd_is_a_pure_contraction_on_the_bilinear_game(bilinear, eta):
     theta, phi = _states()
