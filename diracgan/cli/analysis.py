@@ -117,7 +117,7 @@ def eig_sweep(game, d, sweep, out, style="paper"):
 @STYLE_OPTION
 @game_choice
 def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampening, weight_decay, mode, order,
-              n_critic, n_gen, dim, as_json, out, style):
+              n_critic, n_gen, dim, as_json, out, style, sga_lambda=None, sga_align=False, lookahead=None):
     """Local stability of the discrete update map at the equilibrium.
 
     With single values: the map's matrix, eigenvalues, spectral radius ρ and the largest
@@ -141,8 +141,11 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
     for k in ("momentum", "dampening"):
         if k in scalars:
             hyper[k] = scalars[k]
+    from .options import lookahead_of
+
     factory = scheme_factory(optimizer, lr=scalars.get("lr"), lr_d=scalars.get("lr_d"), lr_g=scalars.get("lr_g"),
-                             mode=mode, order=order, n_critic=n_critic, n_gen=n_gen, **hyper)
+                             mode=mode, order=order, n_critic=n_critic, n_gen=n_gen, game=game,
+                             lookahead=lookahead_of(lookahead), sga_lambda=sga_lambda, sga_align=sga_align, **hyper)
     if not ranges:
         result = discrete_stability(game, factory(), dim)
         if as_json:
@@ -163,7 +166,8 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
         check_output(out, FIGURE_FORMATS)
     size = "×".join(str(len(ranges[k])) for k in order_axes)
     fixed = ", ".join(f"{game.spec.param(k).symbol} = {v:g}" for k, v in game.values if k not in order_axes)
-    click.echo(f"{game.name}{f' ({fixed})' if fixed else ''}, {smap.scheme.opt_g.name}, {smap.scheme.mode}: ρ on a {size} grid in {elapsed * 1000:.0f} ms; "
+    adjust = getattr(smap.scheme, "adjust", None)
+    click.echo(f"{game.name}{f' ({fixed})' if fixed else ''}, {adjust.name if adjust else smap.scheme.opt_g.name}, {smap.scheme.mode}: ρ on a {size} grid in {elapsed * 1000:.0f} ms; "
                f"stable (ρ < 1) on {100 * smap.stable_fraction():.1f}% of it"
                + (f"; ρ exceeds the float range (unstable) at {smap.n_overflow} points" if smap.n_overflow else "")
                + (f"; not differentiable at the equilibrium at {smap.n_not_differentiable} points (left out)"

@@ -28,7 +28,8 @@ from ..games import GAMES
 
 LOSS_CHOICE = click.Choice(list(GAMES))
 METHOD_NAMES = ("RK23", "RK45", "DOP853", "Radau", "BDF", "LSODA")  # = dynamics.flow.METHODS (light copy)
-OPTIMIZER_NAMES = ("sgd", "adam", "rmsprop", "optimistic", "extragradient")  # = dynamics.optimizers.OPTIMIZERS
+OPTIMIZER_NAMES = ("sgd", "adam", "rmsprop", "optimistic", "extragradient",   # = dynamics.optimizers.OPTIMIZERS
+                   "sga", "cgd", "hgd", "optimistic-adam")                      # + dynamics.game_optimizers
 
 
 class FiniteFloat(click.ParamType):
@@ -323,6 +324,12 @@ def optimizer_options(f, ranges: bool = False):
     START:STOP:COUNT strings for the stability map)."""
     num = RANGE if ranges else NUMBER
     extra = " (a number or START:STOP:COUNT)" if ranges else ""
+    f = click.option("--lookahead", default=None, metavar="K,ALPHA",
+                     help="Lookahead-minmax around any optimizer: every K steps both players' slow weights move "
+                          "ALPHA ∈ (0, 1] towards the fast ones (Chavdarova et al. 2021).")(f)
+    f = click.option("--sga-align", is_flag=True, default=False,
+                     help="SGA: the paper's sign alignment of λ (Balduzzi et al. 2018, Algorithm 1).")(f)
+    f = click.option("--sga-lambda", type=NUMBER, default=None, help="SGA: the weight λ of Aᵀξ (default 1).")(f)
     f = click.option("--n-gen", type=PER_STEP, default=1, show_default=True,
                      help="Generator steps per iteration (alternating).")(f)
     f = click.option("--n-critic", type=PER_STEP, default=1, show_default=True,
@@ -354,6 +361,22 @@ def optimizer_options(f, ranges: bool = False):
 
 def optimizer_range_options(f):
     return optimizer_options(f, ranges=True)
+
+
+def lookahead_of(text: str | None):
+    """``--lookahead K,ALPHA`` → (k, α), validated (k a whole number ≥ 1, α in (0, 1])."""
+    if text is None:
+        return None
+    from ..dynamics.game_optimizers import parse_lookahead
+
+    parts = [x.strip() for x in str(text).split(",")]
+    if len(parts) != 2:
+        raise InputError(f"--lookahead takes K,ALPHA (e.g. 5,0.5), got {text!r}")
+    try:
+        k, alpha = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise InputError(f"--lookahead takes two numbers K,ALPHA (e.g. 5,0.5), got {text!r}") from None
+    return parse_lookahead(int(k) if k == int(k) else k, alpha)
 
 
 def hyper_of(betas=None, eps=None, amsgrad=None, alpha=None, centered=None, momentum=None, nesterov=None,

@@ -74,7 +74,7 @@ from .training import Scheme
 
 __all__ = ["StructuredJacobian", "GameOptimizer", "SGA", "HGD", "CGD", "OptimisticAdam", "GameScheme", "game_scheme", "GAME_OPTIMIZER_NAMES",
            "GAME_OPTIMIZERS", "make_game_optimizer", "adjusted_gradient", "check_differentiable",
-           "linear_update_matrix", "lookahead_matrix", "spectral_radius", "parse_lookahead"]
+           "linear_update_matrix", "lookahead_matrix", "game_update_matrices", "spectral_radius", "parse_lookahead"]
 
 
 def _rows(x):
@@ -490,8 +490,12 @@ class GameScheme(Scheme):
     def describe(self) -> str:
         text = super().describe()
         if self.adjust is not None:
-            hyper = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in self.adjust.hyper().items())
-            text = f"{self.adjust.name}{f' ({hyper})' if hyper else ''} on " + text
+            hyper = ""
+            if isinstance(self.adjust, SGA):
+                lam = np.asarray(self.adjust.lam)
+                hyper = f" (λ {lam.item():g}" if lam.size == 1 else " (λ per run"
+                hyper += ", aligned)" if self.adjust.align else ")"
+            text = f"{self.adjust.name}{hyper} on " + text
         if self.lookahead_k is not None:
             text += f", lookahead k {int(self.lookahead_k)}, α {self.lookahead_alpha:g}"
         return text
@@ -575,10 +579,39 @@ def linear_update_matrix(optimizer: GameOptimizer, m, lr_d, lr_g) -> np.ndarray:
     return np.stack([new_t[..., 0], new_p[..., 0]], axis=1)
 
 
-def lookahead_matrix(f: np.ndarray, k: int, alpha: float) -> np.ndarray:
-    """One Lookahead-minmax cycle (k base steps) of a linear base map F: (1 − α) I + α Fᵏ."""
+def lookahead_matrix(f: np.ndarray, k: int, alpha: float, n_weights: int = 2) -> np.ndarray:
+    """One Lookahead-minmax cycle (k base steps) of a linear base map F (…, K, K) whose first
+    ``n_weights`` coordinates are the weights (θ, φ) and the rest optimizer state (momentum
+    buffers, which Lookahead leaves alone): with E the projection on the weights,
+    (I − E + αE) Fᵏ + (1 − α) E; for K = 2 this is (1 − α) I + α Fᵏ."""
     f = np.asarray(f, dtype=float)
-    return (1 - alpha) * np.eye(f.shape[-1]) + alpha * np.linalg.matrix_power(f, int(k))
+    size = f.shape[-1]
+    e = np.diag([1.0] * n_weights + [0.0] * (size - n_weights))
+    fk = np.linalg.matrix_power(f, int(k))
+    return (np.eye(size) - e + alpha * e) @ fk + (1 - alpha) * e
+
+
+def game_update_matrices(scheme, m: np.ndarray, base) -> np.ndarray | None:
+    """The linear update map on the linearised game for a :class:`GameScheme` (None for any
+    other scheme): F of :func:`linear_update_matrix` for SGA, CGD, HGD (plain steps only),
+    ``base(plain_scheme, m)`` otherwise, then one Lookahead cycle (:func:`lookahead_matrix`)
+    when Lookahead is on.  ``m`` is (G, 2, 2); the state order is (θ, φ, optimizer state)."""
+    if not isinstance(scheme, GameScheme) or (scheme.adjust is None and scheme.lookahead is None):
+        return None
+    if scheme.adjust is not None:
+        for opt in (scheme.opt_d, scheme.opt_g):
+            if opt.name != "sgd" or np.any(getattr(opt, "momentum", 0)) or np.any(opt.weight_decay):
+                raise InputError(f"the update map of {scheme.adjust.name} is linearised for plain gradient steps "
+                                 f"(sgd without momentum or weight decay), not {opt.name} with its options")
+        f = linear_update_matrix(scheme.adjust, m, scheme.opt_d.lr, scheme.opt_g.lr)
+    else:
+        plain = Scheme(scheme.opt_d, scheme.opt_g, mode=scheme.mode, order=scheme.order, n_critic=scheme.n_critic,
+                       n_gen=scheme.n_gen, clip=scheme.clip)
+        f = base(plain, m)
+    if scheme.lookahead is not None:
+        k, alpha = scheme.lookahead
+        f = lookahead_matrix(f, k, alpha)
+    return f
 
 
 def spectral_radius(f: np.ndarray) -> np.ndarray:
