@@ -120,7 +120,7 @@ class DriftAnalysis:
         body = r" \\ ".join(" & ".join(to_latex(self.m_symbolic[i, j]) for j in range(2)) for i in range(2))
         mus = r",\quad ".join(rf"{to_latex(e.exact)}\ (\times {e.multiplicity})" for e in self.eigenvalues)
         return [rf"\tilde J(0) &= \begin{{pmatrix}} {body} \end{{pmatrix}} \otimes I_{{{self.dim}}}"
-                rf" \quad \text{{({self.scheme.describe()}, $h = {self.h:g}$)}}",
+                rf" \quad \text{{({self.scheme.describe().replace('_', chr(92) + '_')}, $h = {self.h:g}$)}}",
                 rf"\tilde\mu &\in \{{ {mus} \}}"]
 
 
@@ -153,7 +153,7 @@ def drift_analysis(game: Game, scheme: DriftScheme, h: float, alpha_d: float = 1
         return DriftAnalysis(game, scheme, float(h), float(alpha_d), float(alpha_g), dim, field, None, None, (), (),
                              None)
     m_val = sp.simplify(m_sym.subs(H, exact_number(h)))
-    eigs = _eigenvalues(m_val, {}, dim)
+    eigs = _eigenvalues(m_sym, {H: exact_number(h)}, dim)
     max_re = max(_n(sp.re(e.value)).real for e in eigs)
     vf = drift_field(game.spec, scheme)
     params = game.param_values() + (float(h), float(alpha_d), float(alpha_g))

@@ -9,8 +9,8 @@ import click
 
 from ..errors import InputError
 from .group import json_safe
-from .options import DIM, LOSS_CHOICE, POSITIVE, RANGE, STYLE_OPTION, SWEEP, custom_options, game_choice, \
-    game_options, make_game_of, optimizer_range_options
+from .options import DIM, LOSS_CHOICE, POSITIVE, RANGE, STYLE_OPTION, SWEEP, custom_options, drift_of, \
+    drift_options, game_choice, game_options, make_game_of, optimizer_range_options
 
 @click.command()
 @game_options
@@ -26,8 +26,11 @@ from .options import DIM, LOSS_CHOICE, POSITIVE, RANGE, STYLE_OPTION, SWEEP, cus
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="With --sweep: figure (.png/.pdf/.svg) or data (.csv/.json)  "
                    "[default: eig-<loss>-sweep-<NAME>.png]")
+@drift_options
 @STYLE_OPTION
-def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, sweep, out, style):
+def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, sweep, out, style, drift=None,
+        drift_lr=None, drift_lr_d=None, drift_lr_g=None, drift_optimizer="sgd", drift_order="d-first",
+        drift_n_critic=1, drift_n_gen=1):
     """Equilibrium analysis: Jacobian at θ = φ = 0, exact and numeric eigenvalues (with
     their d-fold multiplicity), the linear verdict, and a numeric verdict by integration."""
     from ..io import FIGURE_FORMATS, check_output
@@ -45,7 +48,11 @@ def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, swee
         raise InputError(f"{loss} is defined only in discrete time; its gradient field is the bilinear game's "
                          f"(see `diracgan eig --loss gp0 --lam 0`)")
     d = dim or 2
+    drifted = drift_of(drift, drift_lr, drift_lr_d, drift_lr_g, drift_order, drift_n_critic, drift_n_gen,
+                       drift_optimizer)
     if sweep is not None:
+        if drifted is not None:
+            raise InputError("--sweep draws the eigenvalues of the flow itself; it does not take --drift")
         eig_sweep(game, d, sweep, out, style)
         return
     from ..analysis.linear import analyse
@@ -62,14 +69,29 @@ def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, swee
     verdict = None
     if not no_numeric:
         verdict = numeric_verdict(game, th, ph, dim=d, horizon=horizon, linear=analysis)
+    modified = None
+    if drifted is not None:
+        from ..analysis.drift import drift_analysis
+
+        modified = drift_analysis(game, drifted[0], *drifted[1:], dim=d)
     if as_json:
         import json
 
-        click.echo(json.dumps(json_safe(analysis_json(analysis, verdict)), ensure_ascii=False, indent=2))
+        doc = analysis_json(analysis, verdict)
+        if modified is not None:
+            doc["drift"] = modified.as_dict()
+        click.echo(json.dumps(json_safe(doc), ensure_ascii=False, indent=2))
     elif latex:
-        click.echo(analysis_latex(analysis, verdict))
+        text = analysis_latex(analysis, verdict)
+        if modified is not None:
+            rows = modified.latex_rows()
+            text = text.replace("\n\\end{align*}", "".join(" \\\\\n  " + r for r in rows) + "\n\\end{align*}", 1)
+            text += "\n% modified-flow verdict: " + modified.verdict_text()
+        click.echo(text)
     else:
         click.echo(analysis_text(analysis, verdict))
+        if modified is not None:
+            click.echo(modified.text())
 
 
 def eig_sweep(game, d, sweep, out, style="paper"):
