@@ -52,7 +52,8 @@ class TrainStatus:
     FINISHED = 0
     DIVERGED = 1      #: the iterate became non-finite or reached the bound
     SINGULAR = 2      #: the gradient is not finite at the start (a singular point of the game)
-    NAMES = {0: "finished", 1: "diverged", 2: "singular"}
+    NOT_CONVERGED = 3  #: an inner solve (the torch CGD's conjugate gradients) missed its tolerance
+    NAMES = {0: "finished", 1: "diverged", 2: "singular", 3: "not converged"}
 
 
 @dataclass(frozen=True)
