@@ -677,6 +677,11 @@ def explore(out, serve, port, initial):
             server.server_close()
 
 
+from .sweep import add_sweep  # noqa: E402  (built from the commands above)
+
+add_sweep(cli)
+
+
 def main(argv=None):
     """Console entry point."""
     return cli.main(args=argv, prog_name="diracgan")

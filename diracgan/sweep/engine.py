@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import InputError
-from .grid import Task, build_tasks, chunk_key, make_chunks
+from .grid import Task, build_tasks, chunk_key, diracgan_version, make_chunks
 from .runners import FLOAT, INT, STR, Runner, get_runner
 
 __all__ = ["sweep", "run_sweep", "SweepOutcome", "run_chunk", "run_task", "require_sweep", "load", "columns_of",
@@ -168,7 +168,7 @@ def _connect(scheduler: str | None, workers: int | None, client):
                                        silence_logs=logging.ERROR)
     own = distributed.Client(cluster, set_as_default=False)
     try:
-        yield own, _threads(own), _dashboard(own)
+        yield own, _threads(own), _dashboard(own) if has_bokeh else None
     finally:
         with contextlib.suppress(Exception):
             own.close(timeout=10)
@@ -190,10 +190,8 @@ def _threads(client) -> int:
 
 
 def _dashboard(client) -> str | None:
-    """The dashboard's address, when the scheduler runs one (it needs bokeh)."""
+    """The dashboard's address (a scheduler serves it when bokeh is installed there)."""
     try:
-        if "dashboard" not in client.scheduler_info().get("services", {}):
-            return None
         return client.dashboard_link
     except Exception:
         return None
@@ -230,14 +228,12 @@ def run_sweep(command: str, grid: dict | None = None, *, seeds=None, out=None, f
     unknown_log = sorted(set(log) - set(axes))
     if unknown_log:
         raise InputError(f"log= names {unknown_log[0]!r}, which is not a grid axis ({', '.join(axes) or 'none'})")
-    from .. import __version__
-
     store = None
     if out is not None:
         from .store import open_store
 
         manifest = {"command": command, "axes": [a for a in axes if a != "seed"], "fixed": base,
-                    "diracgan": __version__, "columns": columns, "log": sorted(log)}
+                    "diracgan": diracgan_version(), "columns": columns, "log": sorted(log)}
         store = open_store(out, manifest)
     say = echo or (lambda text: None)
     stored = set(store.keys()) if store is not None else set()
@@ -276,7 +272,7 @@ def _compute(runner, todo, store, outcome, fresh, scheduler, workers, client, ch
         bar = _progress_bar(len(todo), progress)
         done = 0
         try:
-            for fut in as_completed(futures):
+            for fut in as_completed(futures, loop=cl.loop):
                 chunk_tasks, _ = by_key[fut.key]
                 try:
                     rows = fut.result()

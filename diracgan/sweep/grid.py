@@ -21,12 +21,13 @@ import itertools
 import json
 import math
 import numbers
+import sys
 from dataclasses import dataclass
 
 from ..errors import InputError
 from .runners import BOOL, FLOAT, INT, STR, VECTOR, Runner, check_names
 
-__all__ = ["Task", "normalise", "task_key", "build_tasks", "make_chunks", "chunk_key", "CHUNK_SECONDS"]
+__all__ = ["diracgan_version", "Task", "normalise", "task_key", "build_tasks", "make_chunks", "chunk_key", "CHUNK_SECONDS"]
 
 CHUNK_SECONDS = 1.0
 """Estimated work per chunk (seconds) when tasks are grouped automatically."""
@@ -94,11 +95,15 @@ def normalise(runner: Runner, options: dict) -> dict:
     return dict(sorted(out.items()))
 
 
+def diracgan_version() -> str:
+    """``diracgan.__version__``: read from the package object, which Python has initialised
+    before any of its submodules (an ``import`` of the facade would go up the layers)."""
+    return sys.modules[__name__.partition(".")[0]].__version__
+
+
 def task_key(command: str, options: dict) -> str:
     """The stable key of a normalised configuration (see module doc)."""
-    from .. import __version__
-
-    text = json.dumps([command, options, __version__], sort_keys=True, separators=(",", ":"))
+    text = json.dumps([command, options, diracgan_version()], sort_keys=True, separators=(",", ":"))
     return hashlib.sha1(text.encode()).hexdigest()[:20]
 
 
