@@ -114,9 +114,8 @@ def _axes(command, ctx, grids, values, log, kwargs) -> tuple[dict, list]:
 
 
 def _library_options(command: str, kwargs: dict) -> dict:
-    """The fixed options as the library names them (what the command's own callback does)."""
-    from ..dynamics import starts
-
+    """The fixed options as the library names them (what the command's own callback does);
+    the start parsers are imported only when a start is given (the client stays light)."""
     out = {k: v for k, v in kwargs.items() if v is not None and k not in _NOT_AXES and k != "no_numeric"}
     dim = kwargs.get("dim")
     regs = kwargs.get("reg", ())
@@ -131,6 +130,8 @@ def _library_options(command: str, kwargs: dict) -> dict:
         out[key] = value
     for name, values in regs:
         out.update({f"{name}_{k}": v for k, v in values.items()})
+    if any(kwargs.get(k) is not None for k in ("starts_file", "theta", "phi", "betas")):
+        from ..dynamics import starts
     if kwargs.get("starts_file") is not None:
         if kwargs.get("theta") is not None or kwargs.get("phi") is not None or kwargs.get("n_init") is not None:
             raise InputError("give --starts alone, not with --theta/--phi/--n-init")
