@@ -268,7 +268,27 @@ def _subcommand(name: str, base: click.Command) -> click.Command:
                               f"options or axes).  {first}")
 
 
-@click.group("sweep", invoke_without_command=True, context_settings={"max_content_width": 100})
+class SweepGroup(click.Group):
+    """The ``sweep`` group: one subcommand per runner of :data:`diracgan.sweep.RUNNERS`, built on
+    first use from the ``diracgan`` command of the same name (so its options are that command's)."""
+
+    def list_commands(self, ctx):
+        from ..sweep.runners import RUNNERS
+
+        return list(RUNNERS)
+
+    def get_command(self, ctx, name):
+        if name not in self.commands:
+            from ..sweep.runners import RUNNERS
+            from .group import cli
+
+            if name not in RUNNERS or name not in cli.commands:
+                return None
+            self.commands[name] = _subcommand(name, cli.commands[name])
+        return self.commands[name]
+
+
+@click.group("sweep", cls=SweepGroup, invoke_without_command=True, context_settings={"max_content_width": 100})
 @click.option("--summary", "summary", type=click.Path(), default=None, metavar="DIR|FILE.csv",
               help="Print a table of a stored sweep.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
@@ -278,8 +298,11 @@ def _subcommand(name: str, base: click.Command) -> click.Command:
 @STYLE_OPTION
 @click.pass_context
 def sweep(ctx, summary, plot, limit, style):
-    """Run a command over a grid of configurations × seeds on Dask distributed (LocalCluster
-    or --scheduler), stored in a resumable Parquet folder or CSV (--out); or --summary DIR.
+    """Run a command over a grid of configurations × seeds on Dask distributed, resumably.
+
+    A LocalCluster by default (--workers N), or a running cluster (--scheduler); rows go to a
+    Parquet folder or a CSV file (--out) that a rerun resumes; --summary DIR prints a stored
+    sweep and --plot draws it.
 
     \b
     Examples:
@@ -313,15 +336,3 @@ def sweep(ctx, summary, plot, limit, style):
     click.echo(summary_text(table, manifest, where=str(summary), limit=limit))
     if plot is not None:
         _plot(table, manifest, plot, style)
-
-
-def add_sweep(group: click.Group) -> None:
-    """Register ``diracgan sweep`` with one subcommand per runner, built from ``group``'s own
-    commands of the same name."""
-    from ..sweep.runners import RUNNERS
-
-    for name in RUNNERS:
-        base = group.commands.get(name)
-        if base is not None:
-            sweep.add_command(_subcommand(name, base))
-    group.add_command(sweep)
