@@ -15,7 +15,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from .plotting import CYCLE, _figure, _ms, _rc, _w, _wrap, figure_legend
+from .plots.style import CYCLE, figure_legend, line_width, marker_size, new_figure, rc_params, wrap_title
 
 __all__ = ["plot_samples", "plot_metric", "bridge_figure", "samples_over_time_figure", "dirac_overlay_figure",
            "ring8_over_time", "dirac_overlay", "RING8_GAMES", "RING8_SETTINGS", "OVERLAY_SETTINGS"]
@@ -30,10 +30,10 @@ def _columns(steps: np.ndarray, n: int) -> list[int]:
 
 def plot_samples(ax, samples: np.ndarray, reference: np.ndarray, *, color=None, label="G's samples", extent=None):
     """G's samples (n, 2) over the data batch ``reference`` (m, 2), equal axes."""
-    ax.scatter(reference[:, 0], reference[:, 1], s=_ms(1.5), color=DATA_COLOUR, label="data", linewidths=0,
+    ax.scatter(reference[:, 0], reference[:, 1], s=marker_size(1.5), color=DATA_COLOUR, label="data", linewidths=0,
                rasterized=False)
     ok = np.all(np.isfinite(samples), axis=1)
-    ax.scatter(samples[ok, 0], samples[ok, 1], s=_ms(1.5), color=color or CYCLE[0], label=label, linewidths=0,
+    ax.scatter(samples[ok, 0], samples[ok, 1], s=marker_size(1.5), color=color or CYCLE[0], label=label, linewidths=0,
                alpha=0.7)
     if extent is not None:
         ax.set_xlim(-extent, extent)
@@ -52,11 +52,11 @@ def plot_metric(ax, run, key: str, *, color=None):
     values = run.metrics[key]
     c = color or CYCLE[0]
     for i in range(run.n_seeds):
-        ax.plot(run.steps, values[i], color=c, lw=_w(0.6), alpha=0.4 if run.n_seeds > 1 else 1.0)
+        ax.plot(run.steps, values[i], color=c, lw=line_width(0.6), alpha=0.4 if run.n_seeds > 1 else 1.0)
     if run.n_seeds > 1:
         with np.errstate(all="ignore"), __import__("warnings").catch_warnings():
             __import__("warnings").simplefilter("ignore", RuntimeWarning)
-            ax.plot(run.steps, np.nanmedian(values, axis=0), color=c, lw=_w(1.6), label="median over seeds")
+            ax.plot(run.steps, np.nanmedian(values, axis=0), color=c, lw=line_width(1.6), label="median over seeds")
     ax.set_xlabel("step")
     ax.set_title(key.replace("_", " "))
     if key in ("emd", "sliced_w", "mmd", "dist_to_target") and np.nanmin(values) > 0:
@@ -66,11 +66,11 @@ def plot_metric(ax, run, key: str, *, color=None):
 def bridge_figure(run, *, seed: int = 0, columns: int = 5, title: str | None = None, style: str = "paper") -> Figure:
     """The ``diracgan bridge --plot`` figure: seed ``seed``'s samples at ``columns`` recorded
     steps (top), every metric over time (bottom)."""
-    with matplotlib.rc_context(_rc(style)):
+    with matplotlib.rc_context(rc_params(style)):
         keys = list(run.metrics)
         cols = _columns(run.steps, columns)
         n = max(len(cols), len(keys), 1)
-        fig = _figure(style, 2.3 * n, 5.2)
+        fig = new_figure(style, 2.3 * n, 5.2)
         axes = fig.subplots(2, n, squeeze=False)
         ext = _extent(run)
         for a, j in zip(axes[0], cols):
@@ -87,17 +87,17 @@ def bridge_figure(run, *, seed: int = 0, columns: int = 5, title: str | None = N
         if title is None:
             title = (f"{run.game.label()} on {run.dataset.name}: {run.models.describe()}; {run.scheme.describe()}; "
                      f"seed {run.seeds[seed]}: {verdicts[seed].verdict}")
-        fig.suptitle(_wrap(title, 110 if style == "paper" else 90), fontsize="medium")
+        fig.suptitle(wrap_title(title, 110 if style == "paper" else 90), fontsize="medium")
     return fig
 
 
 def samples_over_time_figure(runs: dict, *, seed: int = 0, columns: int = 5, style: str = "paper") -> Figure:
     """One row per labelled run (label → BridgeRun), G's samples of seed ``seed`` at ``columns``
     recorded steps over the data; the row's verdict in its label."""
-    with matplotlib.rc_context(_rc(style)):
+    with matplotlib.rc_context(rc_params(style)):
         first = next(iter(runs.values()))
         cols = _columns(first.steps, columns)
-        fig = _figure(style, 2.2 * len(cols), 2.3 * len(runs) + 0.6)
+        fig = new_figure(style, 2.2 * len(cols), 2.3 * len(runs) + 0.6)
         axes = fig.subplots(len(runs), len(cols), squeeze=False)
         for r, (label, run) in enumerate(runs.items()):
             ext = _extent(run)
@@ -118,27 +118,27 @@ def dirac_overlay_figure(run, ode, *, lr: float, style: str = "paper") -> Figure
     """The bridge's linear-shape run (G(z) = θ, D(x) = φ·x, data dirac) in the θ-plane and its
     distance ‖(θ, φ)‖ against time t = lr·step, with the Dirac game's gradient flow ``ode``
     (:class:`~diracgan.dynamics.flow.Trajectories` from the same start) overlaid."""
-    with matplotlib.rc_context(_rc(style)):
-        fig = _figure(style, 9.0, 4.4)
+    with matplotlib.rc_context(rc_params(style)):
+        fig = new_figure(style, 9.0, 4.4)
         ax_p, ax_d = fig.subplots(1, 2)
         th, ph = run.theta[0], run.phi[0]
         ode_th = ode.theta[0]
         ode_ph = ode.phi[0]
-        ax_p.plot(ode_th[:, 0], ode_th[:, 1], color="0.25", lw=_w(2.2), label="Dirac ODE (gradient flow)")
-        ax_p.plot(th[:, 0], th[:, 1], color=CYCLE[1], lw=_w(1.0), ls="--", label="bridge (torch, sgd steps)")
-        ax_p.plot([th[0, 0]], [th[0, 1]], "o", color="k", ms=_ms(5), label="start")
-        ax_p.plot([0], [0], "*", color="k", ms=_ms(8), label="equilibrium")
+        ax_p.plot(ode_th[:, 0], ode_th[:, 1], color="0.25", lw=line_width(2.2), label="Dirac ODE (gradient flow)")
+        ax_p.plot(th[:, 0], th[:, 1], color=CYCLE[1], lw=line_width(1.0), ls="--", label="bridge (torch, sgd steps)")
+        ax_p.plot([th[0, 0]], [th[0, 1]], "o", color="k", ms=marker_size(5), label="start")
+        ax_p.plot([0], [0], "*", color="k", ms=marker_size(8), label="equilibrium")
         ax_p.set_aspect("equal")
         ax_p.set_xlabel("θ₁")
         ax_p.set_ylabel("θ₂")
         ax_p.set_title("generator θ-plane")
         t = run.steps * lr
-        ax_d.plot(ode.t, np.sqrt((ode_th**2).sum(1) + (ode_ph**2).sum(1)), color="0.25", lw=_w(2.2))
-        ax_d.plot(t, np.sqrt((th**2).sum(1) + (ph**2).sum(1)), color=CYCLE[1], lw=_w(1.0), ls="--")
+        ax_d.plot(ode.t, np.sqrt((ode_th**2).sum(1) + (ode_ph**2).sum(1)), color="0.25", lw=line_width(2.2))
+        ax_d.plot(t, np.sqrt((th**2).sum(1) + (ph**2).sum(1)), color=CYCLE[1], lw=line_width(1.0), ls="--")
         ax_d.set_xlabel("t = lr · step")
         ax_d.set_title("‖(θ, φ)‖")
         figure_legend(fig, ncols=4)
-        fig.suptitle(_wrap(f"{run.game.label()}: the bridge with the Dirac shapes on dirac data, lr {lr:g}, "
+        fig.suptitle(wrap_title(f"{run.game.label()}: the bridge with the Dirac shapes on dirac data, lr {lr:g}, "
                            f"{int(run.steps[-1])} steps", 100), fontsize="medium")
     return fig
 
