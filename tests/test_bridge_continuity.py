@@ -55,9 +55,8 @@ def test_autograd_field_is_the_symbolic_field(field_errors, name):
 def test_the_field_check_can_fail(states):
     """A game with other parameter values is seen (the check is not vacuous)."""
     th, ph = states
-    g_theta, _ = dirac_gradients(make_game("gp0", lam=0.3), th, ph)
-    v_theta, v_phi = velocity(make_game("gp0", lam=0.31), th, ph)
     _, g_phi = dirac_gradients(make_game("gp0", lam=0.3), th, ph)
+    _, v_phi = velocity(make_game("gp0", lam=0.31), th, ph)
     assert np.max(np.abs(g_phi + v_phi)) > 1e-4
 
 

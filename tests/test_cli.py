@@ -132,6 +132,18 @@ def test_registry_is_not_empty():
     assert {"games", "simulate", "phase"} <= set(cli.commands)
 
 
+def test_group_help_table_is_each_commands_own_help():
+    """``diracgan --help`` lists the commands from ``COMMANDS`` without importing them: each
+    row must be the command's own docstring (first sentence) and name the module it lives in."""
+    from diracgan.cli.group import COMMANDS
+
+    assert set(COMMANDS) == set(cli.commands)
+    for name, (module, short) in COMMANDS.items():
+        command = cli.commands[name]
+        assert command.callback.__module__ == f"diracgan.cli.{module}", name
+        assert command.get_short_help_str(limit=10_000) == short, name
+
+
 def test_version(runner):
     from diracgan import __version__
 

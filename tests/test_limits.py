@@ -336,7 +336,7 @@ def test_train_plot_reference_flow_has_a_step_budget(tmp_path):
 
 _CLI_SCRIPT = """
 import sys
-import diracgan.cli.commands as c
+import diracgan.cli as c
 print("ready", flush=True)
 c.main(sys.argv[1:])
 """

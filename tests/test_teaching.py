@@ -199,7 +199,7 @@ def test_stability_uses_the_same_default_dimension_as_the_other_commands():
 
 
 def test_reference_flow_of_long_training_runs_is_sampled_densely():
-    from diracgan.cli.commands import _flow_samples
+    from diracgan.cli.training import flow_samples as _flow_samples
 
     assert _flow_samples(3000.0, 60_000) >= 20 * 3000       # > 200 samples per turn (period 4π)
     assert _flow_samples(10.0, 100) == 2001

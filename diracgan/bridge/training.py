@@ -1,8 +1,10 @@
 """Training the bridge's GANs: S seeds in one batched computation, real torch.optim optimizers.
 
 The S seeds' models are one set of stacked parameters (:mod:`.models`); every gradient
-evaluation is one ``torch.func.vmap`` of ``torch.func.grad`` of the per-seed loss
-(:mod:`.losses`), and the optimizers are the torch ones of :func:`diracgan.torchgan.model.torch_optimizer`
+evaluation is one ``torch.func.vmap`` of the per-seed loss (:mod:`.losses`; input gradients ∇_x D
+inside it by ``torch.func.grad``) and one ``torch.autograd.grad`` of the sum of the S losses
+(exactly each seed's own gradient: seed s's parameters enter only its loss; plain autograd
+outside the vmap costs less per call than a vmapped ``torch.func.grad``), and the optimizers are the torch ones of :func:`diracgan.torchgan.model.torch_optimizer`
 (torch.optim.SGD / Adam / RMSprop, and the hand-written negative-momentum and optimistic steps)
 acting on the stacked tensors: their updates are elementwise, so a seed's update does not see
 the other seeds.  The update schemes are :meth:`diracgan.torchgan.model.TorchGAN.step`'s
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from torch.func import grad, vmap
+from torch.func import vmap
 
 from ..dynamics.training import TrainStatus, evaluations_per_step, prepare
 from ..errors import InputError
@@ -94,8 +96,8 @@ class BridgeGAN(TorchGAN):
         self.ema = ema
         self.ema_pg = None
         self.n_ema = 0
-        self._d_grad = vmap(self._d_grad_one) if batched else self._d_grad_one
-        self._g_grad = vmap(self._g_grad_one) if batched else self._g_grad_one
+        self._loss_d = vmap(self._loss_d_one) if batched else self._loss_d_one
+        self._loss_g = vmap(self._loss_g_one) if batched else self._loss_g_one
         self._sample = vmap(self.fwd.g) if batched else self.fwd.g
 
     # -- stacking over seeds (or not) -------------------------------------------------------
@@ -108,14 +110,28 @@ class BridgeGAN(TorchGAN):
             params = {k: v[0].clone() for k, v in params.items()}
         return {k: v.to(self.device) for k, v in params.items()}, base
 
-    # -- the per-seed gradients -------------------------------------------------------------
-    def _d_grad_one(self, pg, pd, sn, real, z, r):
+    # -- the per-seed losses, their gradients by autograd ----------------------------------------
+    def _loss_d_one(self, pg, pd, sn, real, z, r):
         d = lambda p, x: self.fwd.d(p, x, sn)   # noqa: E731
-        return grad(lambda q: self.losses.losses(self.fwd.g, d, pg, q, real, z, r)[0])(pd)
+        return self.losses.losses(self.fwd.g, d, pg, pd, real, z, r)[0]
 
-    def _g_grad_one(self, pg, pd, sn, real, z, r):
+    def _loss_g_one(self, pg, pd, sn, real, z, r):
         d = lambda p, x: self.fwd.d(p, x, sn)   # noqa: E731
-        return grad(lambda q: self.losses.losses(self.fwd.g, d, q, pd, real, z, r, whole=False)[1])(pg)
+        return self.losses.losses(self.fwd.g, d, pg, pd, real, z, r, whole=False)[1]
+
+    def _gradients(self, loss, params: dict) -> dict:
+        """∇ of each seed's loss w.r.t. its own ``params``: autograd of Σ_s L_s over the vmapped
+        losses (seed s's parameters enter only L_s, and the sum passes 1 to each exactly)."""
+        leaves = list(params.values())
+        for p in leaves:
+            p.requires_grad_(True)
+        try:
+            total = loss(self.pg, self.pd, self.sn, *self.draws()).sum()
+            grads = torch.autograd.grad(total, leaves)
+        finally:
+            for p in leaves:
+                p.requires_grad_(False)
+        return dict(zip(params, grads))
 
     def draws(self):
         """(real, z, loss draws) of one loss evaluation, each seed from its own generator."""
@@ -130,12 +146,12 @@ class BridgeGAN(TorchGAN):
     def d_backward(self) -> None:
         if self.sn:   # one power iteration per discriminator update (Miyato et al. 2018, Alg. 1)
             self.sn = spectral_update(self.pd, self.sn)
-        grads = self._d_grad(self.pg, self.pd, self.sn, *self.draws())
+        grads = self._gradients(self._loss_d, self.pd)
         for k, p in self.pd.items():
             p.grad = grads[k]
 
     def g_backward(self) -> None:
-        grads = self._g_grad(self.pg, self.pd, self.sn, *self.draws())
+        grads = self._gradients(self._loss_g, self.pg)
         for k, p in self.pg.items():
             p.grad = grads[k]
 

@@ -1,10 +1,13 @@
 """Layer 9, cli: the ``diracgan`` command, a thin click layer over the library.
 
-:mod:`.options` (parameter types, including the one ``START:STOP:COUNT`` range type, and the
-option groups shared by commands) and :mod:`.commands` (the group and its commands).  Heavy
-modules are imported inside the commands.  May import every layer below it.
+:mod:`.options` (parameter types, among them the one ``START:STOP:COUNT`` range type, and the
+option groups shared by commands), :mod:`.group` (the click group: one-line errors, and the
+table of commands, each loaded on first use), and one module per command group: :mod:`.flow`
+(simulate, phase, animate), :mod:`.analysis` (eig, stability), :mod:`.training` (train, check),
+:mod:`.catalogue` (games, figures, explore).  Heavy modules are imported inside the commands.
+May import every layer below it.
 """
 
-from .commands import cli, main
+from .group import cli, main
 
 __all__ = ["cli", "main"]

@@ -6,6 +6,13 @@ any work starts: :class:`FiniteFloat` (click's FLOAT accepts 'nan' and 'inf') an
 them.  The option groups (game, starts, integration, optimizer) are decorators, and the
 helpers below them turn their values into library arguments.  numpy is imported only when a
 value is converted, so ``diracgan --help`` stays instant.
+
+Public, for the command modules: the types (:class:`FiniteFloat`, :class:`Range`, :class:`KeyValue`,
+:class:`RegulariserSpec`, the bounded integer ranges), the option groups (:func:`game_options`,
+:func:`custom_options`, :func:`start_options`, :func:`integration_options`,
+:func:`optimizer_options`, :func:`optimizer_range_options`, :data:`STYLE_OPTION`) and the
+converters (:func:`make_game_of`, :func:`resolve_starts`, :func:`hyper_of`,
+:func:`format_vector`, :func:`cli_message`, :func:`require_torch`).
 """
 
 from __future__ import annotations
@@ -191,7 +198,7 @@ class GameChoice:
         return make_game(self.spec(), **self.values(**given))
 
 
-def _game_choice(f):
+def game_choice(f):
     """Fold --reg, --param, --loss-d and --loss-g into the ``loss`` argument (a GameChoice)."""
     @functools.wraps(f)
     def wrapper(*args, loss, reg, param, loss_d, loss_g, **kwargs):
@@ -211,7 +218,7 @@ def _game_choice(f):
     return wrapper
 
 
-def _custom_options(f):
+def custom_options(f):
     f = click.option("--param", "param", type=KeyValue(), multiple=True,
                      help="A game parameter NAME=VALUE (any parameter of the game; declares one for --loss-d/-g). "
                           "Repeatable.")(f)
@@ -226,9 +233,9 @@ def _custom_options(f):
     return f
 
 
-def _game_options(f):
-    f = _game_choice(f)
-    f = _custom_options(f)
+def game_options(f):
+    f = game_choice(f)
+    f = custom_options(f)
     f = click.option("--c", "c", type=NUMBER, default=None,
                      help="gp: penalty centre c in λ(‖φ‖ − c)² (default 1; gp0/gp1 fix it); lsgan: G's target c.")(f)
     f = click.option("--lam", type=NUMBER, default=None,
@@ -240,7 +247,7 @@ def _game_options(f):
     return f
 
 
-def _start_options(f):
+def start_options(f):
     f = click.option("--starts", "starts_file", type=click.Path(dir_okay=False), default=None,
                      help="File of starts (.npy, .csv, .json; rows θ_1..θ_d, φ_1..φ_d).")(f)
     f = click.option("--box", type=POSITIVE, default=0.5, show_default=True,
@@ -256,7 +263,7 @@ def _start_options(f):
     return f
 
 
-def _integration_options(f):
+def integration_options(f):
     f = click.option("--max-steps", type=MAX_STEPS, default=500_000, show_default=True,
                      help="Solver steps a run may take before it stops as failed.")(f)
     f = click.option("--bound", type=POSITIVE, default=1e6, show_default=True,
@@ -272,14 +279,14 @@ def _integration_options(f):
     return f
 
 
-def _make_game(loss, lam=None, c=None, **given):
+def make_game_of(loss, lam=None, c=None, **given):
     """The Game of the options (``loss`` a name or a :class:`GameChoice`)."""
     if not isinstance(loss, GameChoice):
         loss = GameChoice(loss)
     return loss.make(lam=lam, c=c, **given)
 
 
-def _resolve_starts(dim, theta, phi, n_init, seed, box, starts_file):
+def resolve_starts(dim, theta, phi, n_init, seed, box, starts_file):
     """(θ₀ (N, d), φ₀ (N, d), d, description) from the start options."""
     from ..dynamics import starts
 
@@ -302,16 +309,16 @@ def _resolve_starts(dim, theta, phi, n_init, seed, box, starts_file):
     th0, ph0 = starts.default_start(d)
     th = vec_t if vec_t is not None else th0
     ph = vec_p if vec_p is not None else ph0
-    return th[None], ph[None], d, "start θ = {}, φ = {}".format(_vec(th), _vec(ph))
+    return th[None], ph[None], d, "start θ = {}, φ = {}".format(format_vector(th), format_vector(ph))
 
 
-def _vec(v) -> str:
+def format_vector(v) -> str:
     v = list(v)
     shown = ", ".join(f"{x:g}" for x in v[:4]) + (", …" if len(v) > 4 else "")
     return f"({shown})"
 
 
-def _optimizer_options(f, ranges: bool = False):
+def optimizer_options(f, ranges: bool = False):
     """Optimizer and scheme options shared by `train` and `stability` (ranges: NUMBER or
     START:STOP:COUNT strings for the stability map)."""
     num = RANGE if ranges else NUMBER
@@ -345,11 +352,11 @@ def _optimizer_options(f, ranges: bool = False):
     return f
 
 
-def _optimizer_options_ranges(f):
-    return _optimizer_options(f, ranges=True)
+def optimizer_range_options(f):
+    return optimizer_options(f, ranges=True)
 
 
-def _hyper(betas=None, eps=None, amsgrad=None, alpha=None, centered=None, momentum=None, nesterov=None,
+def hyper_of(betas=None, eps=None, amsgrad=None, alpha=None, centered=None, momentum=None, nesterov=None,
            dampening=None, weight_decay=None) -> dict:
     from ..dynamics import starts
 
