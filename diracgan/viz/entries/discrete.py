@@ -111,7 +111,7 @@ def _ema(style="paper") -> Figure:
     th, ph = default_start(2)
     # train(game, [th, th], [ph, ph], optimizer="sgd", lr=0.05, mode="alternating", steps=60_000,
     # record_every=4, ema=[[0.999], [0.9999]]): two copies of the start, each averaged with its own
-    # decay; the same numbers in Python floats, 17× faster (see scalar_train).
+    # decay; the same numbers in Python floats, about 9× cheaper (see scalar_train).
     run = sgd_with_emas(game, th, ph, lr=0.05, mode="alternating", steps=60_000, record_every=4, decays=decays)
     gain = run.ema_gain()
     colors = (PALETTE["blue"], PALETTE["vermillion"])

@@ -7,7 +7,7 @@ same operations are done on Python floats in the same order — the field's coef
 from the same sympy expressions lambdified the same way (scipy's expit for σ), the dot
 products θ·φ, ‖θ‖², ‖φ‖² are summed in einsum's order for d ≤ 2, SGD is p − lr·(−v), the EMA
 is torch.lerp's formula — so every number is the one ``train`` gives, bit for bit
-(tests/test_figures.py compares them), about 25× faster.
+(tests/test_figures.py compares them), about 9× cheaper in CPU time.
 
 Anything outside that exact path — d > 2, a game with Gaussian expectations (instance noise),
 invariants beyond 1e±100 (where the field is re-evaluated carefully), a non-finite field, a
