@@ -50,10 +50,12 @@ def figures(only, check_only, folder, list_only, style, jobs, progress):
         return
     if check_only:
         results = check(folder, list(only) or None, progress=progress, jobs=jobs)
-        bad = [(f, s) for f, s in results if s != "ok"]
+        bad = [(f, s) for f, s in results if s not in ("ok", "skipped")]
         for f, s in results:
             click.echo(f"{s:<8} {f}")
-        click.echo(f"{len(results) - len(bad)} of {len(results)} figures identical to a fresh render", err=True)
+        skipped = sum(s == "skipped" for _, s in results)
+        click.echo(f"{len(results) - len(bad) - skipped} of {len(results) - skipped} figures identical to a fresh render"
+                   + (f" ({skipped} skipped: optional packages missing)" if skipped else ""), err=True)
         return 1 if bad else 0
     from ..io import check_output_folder
 

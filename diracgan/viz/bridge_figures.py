@@ -161,7 +161,7 @@ def deterministic_torch():
 
 
 RING8_GAMES = {"vanilla": {}, "gp0": {"lam": 1.0}, "vanilla+consensus": {"consensus_gamma": 1.0}}
-RING8_SETTINGS = dict(data="ring8", optimizer="adam", lr=3e-3, betas=(0.5, 0.9), steps=1000, record_every=50,
+RING8_SETTINGS = dict(data="ring8", optimizer="adam", lr=3e-3, betas=(0.5, 0.9), steps=500, record_every=25,
                       batch=64, eval_size=256, seeds=1, seed=0)
 RING8_MODELS = dict(width=64, depth=2)
 OVERLAY_SETTINGS = dict(loss="vanilla", optimizer="sgd", lr=0.05, steps=800, record_every=2)

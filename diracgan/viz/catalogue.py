@@ -33,13 +33,13 @@ import numpy as np
 
 from ..io import atomic_output
 from . import plotting
-from .entries import discrete, flows, local
+from .entries import bridge, discrete, flows, local
 from .entries.entry import Entry
 
 __all__ = ["Entry", "CATALOGUE", "NAMES", "get_entry", "render", "render_all", "render_entries", "check",
            "manifest", "versions"]
 
-CATALOGUE: tuple[Entry, ...] = (*flows.STILLS, *discrete.ENTRIES, *local.ENTRIES, *flows.ANIMATIONS)
+CATALOGUE: tuple[Entry, ...] = (*flows.STILLS, *discrete.ENTRIES, *local.ENTRIES, *bridge.ENTRIES, *flows.ANIMATIONS)
 """Every committed figure, in the order ``--list`` and ``--check`` show them."""
 
 NAMES = tuple(e.name for e in CATALOGUE)
@@ -74,8 +74,16 @@ def versions() -> dict:
     import scipy
     import sympy
 
-    return {"matplotlib": matplotlib.__version__, "numpy": np.__version__, "scipy": scipy.__version__,
-            "sympy": sympy.__version__, "pillow": PIL.__version__}
+    out = {"matplotlib": matplotlib.__version__, "numpy": np.__version__, "scipy": scipy.__version__,
+           "sympy": sympy.__version__, "pillow": PIL.__version__}
+    import importlib.metadata
+
+    for name, dist in (("torch", "torch"), ("pot", "pot")):   # the bridge's figures train with torch
+        try:
+            out[name] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
 
 
 def manifest(folder: Path) -> dict:
@@ -190,6 +198,15 @@ def render_entries(entries: list[Entry], folder: Path, *, style: str = "paper", 
     return times
 
 
+def _available(entries: list[Entry]) -> list[Entry]:
+    """The entries whose optional packages are installed; a note on stderr for the others."""
+    for e in entries:
+        if not e.available:
+            print(f"skipped {e.filename}: it needs {', '.join(e.needs)} (pip install 'diracgan[torch,bridge]')",
+                  file=sys.stderr)
+    return [e for e in entries if e.available]
+
+
 def render_all(folder: Path, only: list[str] | None = None, progress: bool | None = None,
                style: str = "paper", jobs: int = 1) -> list[Path]:
     """Render the catalogue (or ``only`` these entries) into ``folder`` with ``jobs`` processes
@@ -200,7 +217,7 @@ def render_all(folder: Path, only: list[str] | None = None, progress: bool | Non
     interrupted or when a write fails), so it always lists the hashes of the files on disk."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    entries = [get_entry(n) for n in only] if only else list(CATALOGUE)
+    entries = _available([get_entry(n) for n in only] if only else list(CATALOGUE))
     paper = style == "paper"
     bar = _Progress(len(entries), progress, "figures")
     written: list[Entry] = []
@@ -223,9 +240,11 @@ def render_all(folder: Path, only: list[str] | None = None, progress: bool | Non
 def check(folder: Path, only: list[str] | None = None, progress: bool | None = None,
           jobs: int = 1) -> list[tuple[str, str]]:
     """Render into a temporary folder (with ``jobs`` processes) and compare with ``folder``:
-    (filename, 'ok' | 'differs' | 'missing') per entry, in catalogue order."""
+    (filename, 'ok' | 'differs' | 'missing' | 'skipped') per entry, in catalogue order ('skipped':
+    an optional package the entry needs is not installed)."""
     folder = Path(folder)
-    entries = [get_entry(n) for n in only] if only else list(CATALOGUE)
+    wanted = [get_entry(n) for n in only] if only else list(CATALOGUE)
+    entries = _available(wanted)
     bar = _Progress(len(entries), progress, "checking")
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -233,9 +252,11 @@ def check(folder: Path, only: list[str] | None = None, progress: bool | None = N
         finally:
             bar.close()
         results = []
-        for entry in entries:
+        for entry in wanted:
             committed = folder / entry.filename
-            if not committed.exists():
+            if entry not in entries:
+                results.append((entry.filename, "skipped"))
+            elif not committed.exists():
                 results.append((entry.filename, "missing"))
             elif (Path(tmp) / entry.filename).read_bytes() == committed.read_bytes():
                 results.append((entry.filename, "ok"))

@@ -36,10 +36,19 @@ class Entry:
     params: dict = field(default_factory=dict)
     cost: float = 1.0
     batch: str | None = None
+    needs: tuple[str, ...] = ()
+    """Optional packages the entry draws with (e.g. ``("torch",)``); without them it is skipped."""
 
     def __post_init__(self):
         if (self.draw is None) == (self.animate is None):
             raise ValueError(f"entry {self.name!r} needs exactly one of draw= and animate=")
+
+    @property
+    def available(self) -> bool:
+        """Whether every package of ``needs`` is installed."""
+        import importlib.util
+
+        return all(importlib.util.find_spec(name) is not None for name in self.needs)
 
     @property
     def job(self) -> str:
