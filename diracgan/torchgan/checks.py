@@ -10,7 +10,7 @@ shrinks, and the seed's verdicts.  :func:`run_checks` runs them all and :func:`c
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -24,6 +24,7 @@ from ..dynamics.training import train as train_numpy
 from ..errors import InputError
 from ..games import ODE_GAMES, Game, make_game
 from .model import TORCH_GAMES, TORCH_REGULARISERS, torch_gradients, torch_threads
+from .tables import checks_json, checks_table  # noqa: F401  (re-exported)
 from .training import train_torch
 
 __all__ = [
@@ -140,7 +141,7 @@ def check_gradients(losses: Iterable[str] | None = None, dims: Sequence[int] = (
     losses = _check_losses(losses)
     params = {**GRADIENT_PARAMS, **(params or {})}
     torch_params = torch_params or {}
-    reference = reference or _velocity
+    reference = reference or velocity
     rows = []
     for name in CHECK_GAMES if games is None else games:
         if not _wanted(name, losses):
@@ -175,10 +176,6 @@ def check_gradients(losses: Iterable[str] | None = None, dims: Sequence[int] = (
     return rows
 
 
-def _velocity(game, theta, phi):
-    return velocity(game, theta, phi)
-
-
 NOISE_DRAWS = 64
 NOISE_BATCH = 4096
 NOISE_SE = 5.0
@@ -196,7 +193,7 @@ def check_noise(losses: Iterable[str] | None = None, dims: Sequence[int] = (1, 3
     only these names of :data:`NOISE_GAMES`."""
     losses = _check_losses(losses)
     params = {**GRADIENT_PARAMS, **(params or {})}
-    reference = reference or _velocity
+    reference = reference or velocity
     rows = []
     for name in NOISE_GAMES if games is None else games:
         if not _wanted(name, losses):
@@ -319,8 +316,7 @@ def _max_diff(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _single(run: TrainingRun, i: int) -> TrainingRun:
-    """Run ``i`` of a batch as a run of its own."""
-    keep = slice(i, i + 1)
+    keep = slice(i, i + 1)     # run i of a batch as a run of its own
     return replace(run, theta=run.theta[keep], phi=run.phi[keep], ema_theta=run.ema_theta[keep],
                    ema_phi=run.ema_phi[keep], status=run.status[keep], stop_step=run.stop_step[keep],
                    messages=run.messages[i:i + 1])
@@ -358,9 +354,8 @@ def check_optimizers(losses: Iterable[str] | None = None, cases: Sequence[TrainC
         if numpy_overrides:
             valid = {f.name for f in fields(OPTIMIZERS[kw.get("optimizer", "sgd")])} | _SCHEME_KEYS
             kw_np.update({k: v for k, v in numpy_overrides.items() if k in valid})
-        # One batch of two numpy runs: the case's start, and θ₀ moved by one ulp, which shows how
-        # much the dynamics amplify rounding (the runs of a batch are bit-identical to the same
-        # runs alone).
+        # One batch (bit-identical to the runs alone): the start, and θ₀ + 1 ulp, which shows how
+        # much the dynamics amplify rounding.
         theta0 = np.asarray(case.theta0, dtype=float)
         pair = train_numpy(game, np.stack([theta0, np.nextafter(theta0, np.inf)]),
                            np.stack([np.asarray(case.phi0, dtype=float)] * 2), **kw_np)
@@ -559,11 +554,11 @@ def _run_unit(function: str, kwargs: dict) -> list[CheckResult]:
 
 
 def _pool(workers: int):
+    """Processes by fork (they start at once with everything imported; torch runs single-threaded
+    here, so no OpenMP pool is inherited), or spawn where fork does not exist."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # fork: the workers start at once with everything imported (torch runs single-threaded
-    # here, so no OpenMP pool is inherited); spawn where fork does not exist.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
 
@@ -594,7 +589,6 @@ def run_checks(losses: Iterable[str] | None = None, quick: bool = False,
             bar.update(1)
     else:
         from concurrent.futures import as_completed
-
         with _pool(min(int(workers), len(units))) as pool:
             # The most expensive units first, so that the processes finish together.
             order = sorted(range(len(units)), key=lambda i: -units[i][3])
@@ -604,45 +598,3 @@ def run_checks(losses: Iterable[str] | None = None, quick: bool = False,
                 bar.update(1)
     bar.close()
     return [row for rows in done for row in rows]
-
-
-def _fmt(x: float) -> str:
-    if isinstance(x, float) and not math.isfinite(x):
-        return str(x)
-    return f"{x:.3g}" if 1e-3 <= abs(x) < 1e4 or x == 0 else f"{x:.2e}"
-
-
-def checks_table(results: Sequence[CheckResult], detail: bool = False) -> str:
-    """An aligned text table (check, loss, case, measured, tolerance, PASS/FAIL) with a
-    summary line; ``detail`` adds each row's detail on the line below it."""
-    head = ("check", "loss", "case", "measured", "tolerance", "result")
-    body = [(r.check, r.loss, r.case, _fmt(r.measured), _fmt(r.tolerance), "PASS" if r.passed else "FAIL")
-            for r in results]
-    widths = [max(len(head[i]), *(len(row[i]) for row in body)) if body else len(head[i]) for i in range(6)]
-    right = {3, 4}
-
-    def line(row):
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
-
-    lines = [line(head), line(tuple("-" * w for w in widths))]
-    for r, row in zip(results, body):
-        lines.append(line(row))
-        if detail:
-            lines.append("    " + r.detail)
-    n_fail = sum(not r.passed for r in results)
-    lines.append(f"{len(results)} checks: {len(results) - n_fail} passed, {n_fail} failed"
-                 + ("" if n_fail else " — torch and the symbolic side agree"))
-    return "\n".join(lines)
-
-
-def checks_json(results: Sequence[CheckResult]) -> list[dict]:
-    """The rows as JSON-ready dicts (non-finite numbers become None)."""
-    out = []
-    for r in results:
-        d = asdict(r)
-        for k in ("measured", "tolerance"):
-            d[k] = float(d[k]) if math.isfinite(d[k]) else None
-        d["passed"] = bool(d["passed"])
-        out.append(d)
-    return out
-
