@@ -95,6 +95,14 @@ class Engine(Stepper, Sampling, Switching, Outcomes):
         while len(idx) and t_start < self.t_max:
             k = len(idx)
             solver = None
+            if t_bound < self.t_max and t_start >= t_bound:
+                # The segment reached the surface it was redone to end on, but its last step also
+                # reshaped the group (another run crossed or stopped there): land the target now.
+                if target[0] in idx:
+                    self.switch_landings += 1
+                    self.land(target)
+                    skip = target[:2]
+                t_bound, h0, redone = self.t_max, h_resume, 0
             try:
                 solver = self.make_solver(idx, t_start, h0, t_bound)
                 while solver.status == "running":

@@ -139,15 +139,20 @@ class Sampling:
             sol = sub.dense_output()
             rows = np.repeat(np.arange(len(ids)), counts)
             js = np.concatenate([np.arange(u, v) for u, v in zip(j0, j1)])
-            x = ((self.t_eval[js] - t0[rows]) / span[rows] - sol.t_old) / sol.h
-            if is_dop853(sol):
+            taus = (self.t_eval[js] - t0[rows]) / span[rows]
+            if self.columns and is_dop853(sol):
+                x = (taus - sol.t_old) / sol.h
                 n_f = len(sol.F)
                 w = dop853_weights(x, n_f)
                 f3 = sol.F.reshape(n_f, n, k)
                 vals = np.einsum("pi,inp->pn", w, f3[:, :, rows]) + sol.y_old.reshape(n, k)[:, rows].T
             else:
-                taus = (self.t_eval[js] - t0[rows]) / span[rows]
-                vals = np.array([np.asarray(sol(tau))[self.run_slice(r, k)] for tau, r in zip(taus, rows)])
+                # Any solver's dense output: the whole state at each sample's τ, then each
+                # sample's own run (its entries in the stacked state, by the layout).
+                every = np.asarray(sol(taus))                               # (k·n, samples)
+                coord = np.arange(n)[None, :]
+                entry = coord * k + rows[:, None] if self.columns else rows[:, None] * n + coord
+                vals = every[entry, np.arange(len(rows))[:, None]]
             self.states[ids[rows], js] = vals
             self.filled[ids] = np.maximum(self.filled[ids], j1)
         self.state_end[ids] = self.unpack(sub.y, k)
