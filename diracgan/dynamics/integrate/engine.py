@@ -291,7 +291,7 @@ def solve_batch(
     z0 = np.array(z0, dtype=float, ndmin=2)
     t_eval = np.asarray(t_eval, dtype=float)
     if int(max_steps) != max_steps or max_steps < 1:
-        raise InputError(f"max-steps must be a whole number ≥ 1, got {max_steps!r}")
+        raise InputError(f"max_steps= must be a whole number ≥ 1, got {max_steps!r}")
     engine = Engine(rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint,
                      int(max_steps), piecewise, rhs_columns, group_size)
     return engine.run()
