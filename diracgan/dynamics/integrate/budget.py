@@ -42,13 +42,13 @@ def check_simulation_size(n_runs: int, dim: int, t_max: float, samples: int | No
     the N Jacobian blocks (2d × 2d).  Call it before building starts or output times."""
     s = n_output_times(t_max, samples, dt)
     n = 2 * int(dim)
-    check_memory(8.0 * n_runs * n, f"{n_runs} starts × {n} coordinates", "lower --n-init or --dim",
+    check_memory(8.0 * n_runs * n, f"{n_runs} starts × {n} coordinates", "lower n_init= or dim=",
                  MAX_OUTPUT_BYTES)
     check_memory(8.0 * n_runs * s * n, f"{n_runs} run(s) × {s} output times × {n} coordinates",
-                 "lower --samples (or raise --dt), --n-init or --dim", MAX_OUTPUT_BYTES)
+                 "lower samples= (or raise dt=), n_init= or dim=", MAX_OUTPUT_BYTES)
     if method in ("Radau", "BDF", "LSODA"):
         check_memory(3 * 8.0 * n_runs * n * n, f"the implicit method {method}'s Jacobians "
-                     f"({n_runs} blocks of {n} × {n})", "use --method DOP853, or lower --dim or --n-init",
+                     f"({n_runs} blocks of {n} × {n})", "use method=DOP853, or lower dim= or n_init=",
                      MAX_OUTPUT_BYTES)
 
 

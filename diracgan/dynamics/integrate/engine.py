@@ -95,6 +95,14 @@ class Engine(Stepper, Sampling, Switching, Outcomes):
         while len(idx) and t_start < self.t_max:
             k = len(idx)
             solver = None
+            if t_bound < self.t_max and t_start >= t_bound:
+                # The segment reached the surface it was redone to end on, but its last step also
+                # reshaped the group (another run crossed or stopped there): land the target now.
+                if target[0] in idx:
+                    self.switch_landings += 1
+                    self.land(target)
+                    skip = target[:2]
+                t_bound, h0, redone = self.t_max, h_resume, 0
             try:
                 solver = self.make_solver(idx, t_start, h0, t_bound)
                 while solver.status == "running":
@@ -283,7 +291,7 @@ def solve_batch(
     z0 = np.array(z0, dtype=float, ndmin=2)
     t_eval = np.asarray(t_eval, dtype=float)
     if int(max_steps) != max_steps or max_steps < 1:
-        raise InputError(f"max-steps must be a whole number ≥ 1, got {max_steps!r}")
+        raise InputError(f"max_steps= must be a whole number ≥ 1, got {max_steps!r}")
     engine = Engine(rhs, jac, z0, t_eval, cls, method_name, rtol, atol, bound, max_step, singular_hint,
                      int(max_steps), piecewise, rhs_columns, group_size)
     return engine.run()

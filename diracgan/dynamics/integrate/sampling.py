@@ -31,19 +31,19 @@ def n_output_times(t_max: float, samples: int | None = None, dt: float | None = 
     """How many output times :func:`output_times` gives (validating its arguments), without
     allocating them."""
     if not (isinstance(t_max, (int, float, np.floating)) and math.isfinite(t_max) and t_max > 0):
-        raise InputError(f"t-max must be a finite number > 0, got {t_max!r}")
+        raise InputError(f"t_max= must be a finite number > 0, got {t_max!r}")
     if samples is not None and dt is not None:
-        raise InputError("give either --samples or --dt, not both")
+        raise InputError("give either samples= or dt=, not both")
     if dt is not None:
         if not (math.isfinite(dt) and dt > 0):
-            raise InputError(f"dt must be a finite number > 0, got {dt!r}")
+            raise InputError(f"dt= must be a finite number > 0, got {dt!r}")
         n = t_max / dt * (1 + 1e-12)
         if n > 10_000_000:
-            raise InputError(f"dt = {dt:g} gives {n:.3g} output times (the limit is 10⁷); use a larger --dt")
+            raise InputError(f"dt = {dt:g} gives {n:.3g} output times (the limit is 10⁷); use a larger dt=")
         return int(math.floor(n)) + 2
     samples = 1001 if samples is None else samples
     if int(samples) != samples or samples < 2:
-        raise InputError(f"samples must be a whole number ≥ 2, got {samples!r}")
+        raise InputError(f"samples= must be a whole number ≥ 2, got {samples!r}")
     return int(samples)
 
 
@@ -51,7 +51,7 @@ def output_times(t_max: float, samples: int | None = None, dt: float | None = No
     """Output times 0..t_max: ``samples`` evenly spaced, or every ``dt`` (t_max appended
     when it is not on that grid).  Default 1001 samples."""
     count = n_output_times(t_max, samples, dt)
-    check_memory(8.0 * count, f"{count} output times", "lower --samples (or raise --dt)", MAX_OUTPUT_BYTES)
+    check_memory(8.0 * count, f"{count} output times", "lower samples= (or raise dt=)", MAX_OUTPUT_BYTES)
     if dt is not None:
         n = int(math.floor(t_max / dt * (1 + 1e-12)))
         t = np.arange(n + 1) * dt
@@ -139,15 +139,20 @@ class Sampling:
             sol = sub.dense_output()
             rows = np.repeat(np.arange(len(ids)), counts)
             js = np.concatenate([np.arange(u, v) for u, v in zip(j0, j1)])
-            x = ((self.t_eval[js] - t0[rows]) / span[rows] - sol.t_old) / sol.h
-            if is_dop853(sol):
+            taus = (self.t_eval[js] - t0[rows]) / span[rows]
+            if self.columns and is_dop853(sol):
+                x = (taus - sol.t_old) / sol.h
                 n_f = len(sol.F)
                 w = dop853_weights(x, n_f)
                 f3 = sol.F.reshape(n_f, n, k)
                 vals = np.einsum("pi,inp->pn", w, f3[:, :, rows]) + sol.y_old.reshape(n, k)[:, rows].T
             else:
-                taus = (self.t_eval[js] - t0[rows]) / span[rows]
-                vals = np.array([np.asarray(sol(tau))[self.run_slice(r, k)] for tau, r in zip(taus, rows)])
+                # Any solver's dense output: the whole state at each sample's τ, then each
+                # sample's own run (its entries in the stacked state, by the layout).
+                every = np.asarray(sol(taus))                               # (k·n, samples)
+                coord = np.arange(n)[None, :]
+                entry = coord * k + rows[:, None] if self.columns else rows[:, None] * n + coord
+                vals = every[entry, np.arange(len(rows))[:, None]]
             self.states[ids[rows], js] = vals
             self.filled[ids] = np.maximum(self.filled[ids], j1)
         self.state_end[ids] = self.unpack(sub.y, k)

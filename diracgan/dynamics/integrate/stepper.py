@@ -141,10 +141,22 @@ class Stepper:
         return slice(r, None, k) if self.columns else slice(r * self.n, (r + 1) * self.n)
 
 
-    def make_solver(self, idx, t_start, h0, t_bound=None):
+    def make_solver(self, idx, t_start, h0, t_bound=None, span=None):
+        """scipy's solver for runs ``idx`` from their ``state_end`` at t_start to t_bound (default
+        t_max), first step h0 (None: scipy's choice).  Each run is integrated with the field of
+        its regime: the smooth branch of its side of the surface (one switching surface), the
+        Filippov field while it slides, else the field.
+
+        ``span`` (k,): integrate in a rescaled time τ instead, t = t_c,r + τ·span_r per run r, so
+        dz_r/dτ = span_r·f(z_r) (and its Jacobian span_r·J(z_r)); runs whose real times differ
+        share the solver's steps in τ (see Switching.cross_group).  Every method works the same
+        way there: the layout, the error norm and the Jacobian are those of a real-time group."""
         k, n = len(idx), self.n
         t_bound = self.t_max if t_bound is None else t_bound
         joint = k > 1
+        # A rescaled group does not split off non-finite runs here: it checks its runs after each
+        # step (cross_group), where a non-finite trial stage only shrinks the step.
+        check = joint and span is None
 
         slide = self.sliding[idx].copy()
         sliding_rows = [(j, np.flatnonzero(slide == j)) for j in np.unique(slide[slide >= 0])]
@@ -169,7 +181,9 @@ class Stepper:
                     f_runs[rows] = self.piecewise.branch(runs[rows], 0, sg)
                 for j, rows in sliding_rows:
                     f_runs[rows] = self.piecewise.filippov(runs[rows], j)[0]
-                if joint and not math.isfinite(float(np.sum(f))):
+                if span is not None:
+                    f_runs *= span[:, None]
+                if check and not math.isfinite(float(np.sum(f))):
                     bad = ~np.isfinite(f_runs).all(axis=1)
                     if bad.any():
                         raise NonFinite(np.flatnonzero(bad))
@@ -182,6 +196,8 @@ class Stepper:
             def jac_fun(t, y):
                 with np.errstate(all="ignore"):
                     blocks = np.asarray(self.jac(y.reshape(k, n)), dtype=float)
+                    if span is not None:
+                        blocks = blocks * span[:, None, None]
                 # Newton iterations only need an approximate Jacobian; a non-finite entry
                 # (singular point) must not break the linear algebra.
                 blocks = np.nan_to_num(blocks, nan=0.0, posinf=0.0, neginf=0.0)
@@ -194,6 +210,8 @@ class Stepper:
                 opts["lband"] = opts["uband"] = n - 1
         if h0 is not None:
             opts["first_step"] = min(h0, t_bound - t_start)
+        # In rescaled time a step Δτ is Δτ·span_r of run r's time.
+        max_step = self.max_step if span is None else self.max_step / float(np.max(span))
         if self.columns:
             # Per-run error norms (see per_run_norm), each against the tolerances ÷ min(√k, 3):
             # a solo run (k = 1) is solve_ivp's; in a group, the margin 3 keeps every run's global
@@ -202,7 +220,7 @@ class Stepper:
             scale = min(math.sqrt(k), PER_RUN_MARGIN)
             solver = self.cls(fun, t_start, self.pack(self.state_end[idx]), t_bound,
                               rtol=max(self.rtol / scale, 100 * EPS), atol=self.atol / scale,
-                              max_step=self.max_step, **opts)
+                              max_step=max_step, **opts)
             solver._n_runs = k
             return solver
         # Joint error norm is an RMS over k runs: scale tolerances by 1/sqrt(k) so that
@@ -210,7 +228,7 @@ class Stepper:
         scale = math.sqrt(k)
         return self.cls(fun, t_start, self.pack(self.state_end[idx]), t_bound,
                         rtol=max(self.rtol / scale, 100 * EPS), atol=self.atol / scale,
-                        max_step=self.max_step, **opts)
+                        max_step=max_step, **opts)
 
     @staticmethod
     def _step_size(solver) -> float:
