@@ -11,10 +11,12 @@ Public API (imported lazily, so ``import diracgan`` is cheap)::
     game = make_game("gp1", lam=0.1)
     theta0, phi0 = default_start(2)
     run = simulate(game, theta0, phi0, t_max=40)
+    from diracgan import sweep        # the sweep extra: Dask distributed and pyarrow
+    table = sweep("train", {"lr": [0.05, 0.1, 0.2]}, loss="gp0", steps=200)
 
 The package is layered; imports only go down this list (see docs/architecture.md and
 tests/test_architecture.py): ``errors`` → ``games`` → ``derivation`` → ``dynamics`` →
-``analysis`` → ``torchgan`` → ``io`` → ``report`` → ``viz`` → ``cli``.
+``analysis`` → ``torchgan`` → ``io`` → ``report`` → ``sweep`` → ``viz`` → ``cli``.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ _API = {
     "plot_training_distance": "viz.plotting",
     "plot_stability_map": "viz.plotting",
     "explore": "viz.explorer",
+    "sweep": "sweep",   # the subpackage itself, which is callable: diracgan.sweep("train", {...})
 }
 
 __all__ = sorted(_API) + ["__version__"]
@@ -86,7 +89,9 @@ def __getattr__(name: str):
         module = _API[name]
     except KeyError:
         raise AttributeError(f"module 'diracgan' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    value = importlib.import_module(f".{module}", __name__)
+    if module != name:      # a subpackage exported under its own name is the module itself
+        value = getattr(value, name)
     globals()[name] = value
     return value
 

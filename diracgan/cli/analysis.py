@@ -12,6 +12,7 @@ from .group import json_safe
 from .options import DIM, LOSS_CHOICE, POSITIVE, RANGE, STYLE_OPTION, SWEEP, custom_options, drift_of, \
     drift_options, game_choice, game_options, make_game_of, optimizer_range_options
 
+
 @click.command()
 @game_options
 @click.option("--theta", default=None, metavar="θ1,θ2,…", help="Start of the numeric verdict  [default: the seed's]")

@@ -14,6 +14,7 @@ from .options import LOSS_CHOICE, POSITIVE, RECORD_EVERY, STEPS, STYLE_OPTION, F
 
 GAME_OPTIMIZER_NAMES = ("sga", "cgd", "hgd", "optimistic-adam")   # = dynamics.game_optimizers.GAME_OPTIMIZER_NAMES
 
+
 REFERENCE_FLOW_STEPS = 5_000
 """Solver-step budget of the gradient-flow reference drawn by ``train --plot``."""
 
@@ -179,7 +180,10 @@ def flow_samples(t_max: float, steps: int) -> int:
 @click.option("--quick", is_flag=True, help="Fewer points, fewer ODE games, 200-step optimizer comparisons (instead of 1000).")
 @click.option("--detail", is_flag=True, help="Each row's detail under it.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar  [default: only on a terminal]")
-def check(losses, check_regs, as_json, quick, detail, progress):
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Processes computing the rows (the same rows either way; at most the number of CPUs)  "
+                   "[default: min(2, CPUs)]")
+def check(losses, check_regs, as_json, quick, detail, progress, jobs):
     """Cross-check everything against a small torch GAN trained with torch.optim.
 
     1. autograd gradients of the torch losses = the symbolic field; 2. every numpy optimizer
@@ -191,7 +195,11 @@ def check(losses, check_regs, as_json, quick, detail, progress):
 
     t0 = time.perf_counter()
     wanted = list(losses) + [f"+{r}" for r in check_regs]
-    results = run_checks(wanted or None, quick=quick, progress=progress)
+    import os
+
+    cpus = os.cpu_count() or 1
+    jobs = min(2, cpus) if jobs is None else min(jobs, cpus)
+    results = run_checks(wanted or None, quick=quick, progress=progress, workers=jobs)
     if as_json:
         import json
 
