@@ -398,7 +398,7 @@ class OptimisticAdam(Adam):
         state["previous_update"] = None
         return state
 
-    def step(self, param, grad, state):
+    def step(self, param, grad, state, out=None):
         g = self._decayed(param, grad)
         state["step"] += 1
         t = state["step"]
@@ -469,15 +469,15 @@ class GameScheme(Scheme):
     def lookahead(self) -> tuple[int, float] | None:
         return None if self.lookahead_k is None else (int(self.lookahead_k), float(self.lookahead_alpha))
 
-    def step(self, theta, phi, grad, state_d, state_g):
+    def step(self, theta, phi, grad, state_d, state_g, out=None):
         if self.adjust is not None:
             grad = self._adjusted
         if self.lookahead_k is None:
-            return super().step(theta, phi, grad, state_d, state_g)
+            return super().step(theta, phi, grad, state_d, state_g, out=out)
         if "lookahead_slow" not in state_g:
             state_g["lookahead_slow"] = (np.array(theta, dtype=float, copy=True), np.array(phi, dtype=float, copy=True))
             state_g["lookahead_count"] = 0
-        theta, phi = super().step(theta, phi, grad, state_d, state_g)
+        theta, phi = super().step(theta, phi, grad, state_d, state_g, out=out)
         state_g["lookahead_count"] += 1
         if state_g["lookahead_count"] % int(self.lookahead_k) == 0:
             slow_t, slow_p = state_g["lookahead_slow"]

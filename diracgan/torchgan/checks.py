@@ -544,6 +544,11 @@ def _units(losses, quick: bool) -> list[tuple[str, str, dict, float]]:
             per_step = (kw.get("n_critic", 1) + kw.get("n_gen", 1)) * (2 if kw.get("optimizer") == "extragradient" else 1)
             units.append(("optimizers", "check_optimizers", dict(losses=losses, cases=(case,), steps=opt_steps),
                           opt_steps * per_step * 1.2))
+    from .game_optimizers import GAME_CHECK_CASES
+
+    game_steps = 50 if quick else 200
+    units += [("game optimizers", "check_game_optimizers", dict(cases=(case,), steps=game_steps), game_steps * 6)
+              for case in GAME_CHECK_CASES if _wanted(case[1], losses)]
     ode = ODE_QUICK if quick and losses is None else tuple(ODE_CASES)
     units += [("ode", "check_ode_tracking", dict(losses=losses, quick=quick, games=(n,)), 2 * 1400)
               for n in ode if _wanted(n, losses) and n in ODE_GAMES]
@@ -552,6 +557,15 @@ def _units(losses, quick: bool) -> list[tuple[str, str, dict, float]]:
     units += [("verdicts", "check_verdicts", dict(losses=losses, games=(), ema_cases=(c,)),
                c.kwargs["steps"] * (c.kwargs.get("n_critic", 1) + 1)) for c in EMA_CASES if _wanted(c.loss, losses)]
     return units
+
+
+def check_game_optimizers(cases=None, steps: int = 200) -> list[CheckResult]:
+    """The game optimizers (SGA, CGD, HGD, optimistic Adam, Lookahead): numpy against the
+    independent torch implementation, step by step (:mod:`.game_optimizers`)."""
+    from .game_optimizers import GAME_CHECK_CASES
+    from .game_optimizers import check_game_optimizers as run
+
+    return run(steps=steps, cases=GAME_CHECK_CASES if cases is None else cases)
 
 
 def _run_unit(function: str, kwargs: dict) -> list[CheckResult]:
