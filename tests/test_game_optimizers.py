@@ -242,7 +242,7 @@ def test_game_optimizers_refuse_bad_input(bilinear):
 def test_torch_counterparts_match_numpy_step_by_step():
     """Each numpy game optimizer equals its autograd/CG torch counterpart (the check rows)."""
     pytest.importorskip("torch")
-    from diracgan.torchgan.game_optimizers import check_game_optimizers
+    from diracgan.torchgan.checks import check_game_optimizers
 
     rows = check_game_optimizers(steps=15)
     assert len(rows) == 8

@@ -38,6 +38,7 @@ __all__ = [
     "CHECK_GAMES",
     "NOISE_GAMES",
     "check_optimizers",
+    "check_game_optimizers",
     "check_ode_tracking",
     "check_verdicts",
     "compare_runs",
@@ -559,13 +560,29 @@ def _units(losses, quick: bool) -> list[tuple[str, str, dict, float]]:
     return units
 
 
-def check_game_optimizers(cases=None, steps: int = 200) -> list[CheckResult]:
-    """The game optimizers (SGA, CGD, HGD, optimistic Adam, Lookahead): numpy against the
-    independent torch implementation, step by step (:mod:`.game_optimizers`)."""
-    from .game_optimizers import GAME_CHECK_CASES
-    from .game_optimizers import check_game_optimizers as run
+@torch_threads()
+def check_game_optimizers(cases=None, steps: int = 200, tolerance: float = 1e-12) -> list[CheckResult]:
+    """The game optimizers (SGA, CGD, HGD, optimistic Adam, Lookahead): numpy
+    :class:`~diracgan.dynamics.game_optimizers.GameScheme` runs against the independent torch
+    implementation (:mod:`.game_optimizers`), max |Δ| of θ and φ over all ``steps`` (the seed's
+    start); ``cases`` are rows of :data:`~diracgan.torchgan.game_optimizers.GAME_CHECK_CASES`."""
+    from ..dynamics.game_optimizers import game_scheme
+    from .game_optimizers import GAME_CHECK_CASES, train_torch_game
 
-    return run(steps=steps, cases=GAME_CHECK_CASES if cases is None else cases)
+    rows = []
+    for name, loss, kwargs, params in GAME_CHECK_CASES if cases is None else cases:
+        game = make_game(loss, **params)
+        scheme = game_scheme(game, **kwargs)
+        run_np = train_numpy(game, SEED_THETA, SEED_PHI, scheme=scheme, steps=steps)
+        run_t = train_torch_game(game, SEED_THETA, SEED_PHI, scheme, steps=steps)
+        diff = compare_runs(run_np, run_t)
+        measured = max(diff["theta"], diff["phi"])
+        finished = bool(np.all(run_np.status == TrainStatus.FINISHED) and np.all(run_t.status == TrainStatus.FINISHED))
+        detail = (f"{scheme.describe()}; max|Δ| θ {diff['theta']:.1e}, φ {diff['phi']:.1e}; "
+                  + ("both finished" if finished else f"NOT BOTH FINISHED: {run_np.messages[0]}; {run_t.messages[0]}"))
+        rows.append(CheckResult("game optimizers", game.label(), f"{name}, {steps} steps", measured, tolerance,
+                                bool(finished and diff["same_stop"] and measured <= tolerance), detail))
+    return rows
 
 
 def _run_unit(function: str, kwargs: dict) -> list[CheckResult]:
