@@ -27,11 +27,9 @@ from diracgan.dynamics.game_optimizers import (
     StructuredJacobian,
     adjusted_gradient,
     game_scheme,
-    linear_update_matrix,
-    lookahead_matrix,
     parse_lookahead,
-    spectral_radius,
 )
+from diracgan.dynamics.game_stability import linear_update_matrix, lookahead_matrix, spectral_radius
 from diracgan.dynamics.optimizers import SGD
 from diracgan.dynamics.training import train
 from diracgan.errors import InputError
