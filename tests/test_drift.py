@@ -165,3 +165,31 @@ def test_drift_analysis_of_eig():
     assert drift_analysis(make_game("wgan"), DriftScheme("simultaneous"), 0.1).verdict == "not differentiable"
     doc = drift_analysis(make_game("vanilla"), DriftScheme("simultaneous"), 0.1, 2.0, 0.5).as_dict()
     assert doc["lr_d"] == pytest.approx(0.2) and doc["jacobian"]["M_value"] == [["1/80", "1/4"], ["-1", "1/80"]]
+
+
+def _cli(args):
+    from click.testing import CliRunner
+
+    from diracgan.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="diracgan")
+
+
+def test_eig_drift_cli_text_json_latex_and_bad_input():
+    import json
+
+    r = _cli(["eig", "--loss", "gp0", "--lam", "0", "--drift", "simultaneous", "--lr", "0.1", "--no-numeric"])
+    assert r.exit_code == 0, r.output
+    assert "μ = -λ + sqrt(λ² - 1) = 1i   ×2" in r.stdout           # the flow's own, beside ...
+    assert "μ̃ = h/2 + i = 0.05 + 1i   ×2" in r.stdout             # ... the modified flow's
+    r = _cli(["eig", "--loss", "vanilla", "--drift", "alternating", "--lr", "0.2", "--no-numeric", "--json"])
+    doc = json.loads(r.stdout)["drift"]
+    assert doc["jacobian"]["M_value"] == [["-1/40", "1/2"], ["-1/2", "1/40"]] and doc["verdict"]["verdict"] == "centre"
+    r = _cli(["eig", "--loss", "vanilla", "--drift", "simultaneous", "--lr", "0.2", "--no-numeric", "--latex"])
+    assert r.exit_code == 0 and r"\tilde J(0)" in r.stdout and r.stdout.index(r"\tilde") < r.stdout.index(r"\end{align*}")
+    for args, needle in ((["--drift", "simultaneous", "--lr", "0.1", "--optimizer", "adam"], "plain gradient steps"),
+                         (["--drift", "simultaneous"], "needs the step"),
+                         (["--lr", "0.1"], "only with --drift"),
+                         (["--drift", "leapfrog", "--lr", "0.1"], "leapfrog")):
+        r = _cli(["eig", "--loss", "vanilla", "--no-numeric", *args])
+        assert r.exit_code == 2 and needle in r.output and len(r.output.strip().splitlines()) == 1, r.output

@@ -27,11 +27,9 @@ from diracgan.dynamics.game_optimizers import (
     StructuredJacobian,
     adjusted_gradient,
     game_scheme,
-    linear_update_matrix,
-    lookahead_matrix,
     parse_lookahead,
-    spectral_radius,
 )
+from diracgan.dynamics.game_stability import linear_update_matrix, lookahead_matrix, spectral_radius
 from diracgan.dynamics.optimizers import SGD
 from diracgan.dynamics.training import train
 from diracgan.errors import InputError
@@ -242,7 +240,7 @@ def test_game_optimizers_refuse_bad_input(bilinear):
 def test_torch_counterparts_match_numpy_step_by_step():
     """Each numpy game optimizer equals its autograd/CG torch counterpart (the check rows)."""
     pytest.importorskip("torch")
-    from diracgan.torchgan.game_optimizers import check_game_optimizers
+    from diracgan.torchgan.checks import check_game_optimizers
 
     rows = check_game_optimizers(steps=15)
     assert len(rows) == 8
@@ -260,3 +258,28 @@ def test_torch_cgd_reports_conjugate_gradients_that_do_not_converge():
     assert run.status[0] == TrainStatus.NOT_CONVERGED and run.stop_step[0] == 0
     assert "did not reach the relative residual" in run.messages[0]
     assert "1 not converged" in run.summary()
+
+
+def _cli(args):
+    from click.testing import CliRunner
+
+    from diracgan.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="diracgan")
+
+
+def test_train_cli_game_optimizers_and_bad_input():
+    r = _cli(["train", "--loss", "gp0", "--lam", "0", "--optimizer", "cgd", "--lr", "0.5", "--steps", "20"])
+    assert r.exit_code == 0, r.output
+    assert f"spectral radius ρ = {1 / np.sqrt(1.25):.6g} (stable)" in r.stdout
+    r = _cli(["train", "--loss", "gp0", "--lam", "0", "--optimizer", "sgd", "--mode", "simultaneous", "--lr", "0.1",
+              "--lookahead", "20,0.5", "--steps", "40"])
+    assert r.exit_code == 0 and "lookahead k 20, α 0.5" in r.stdout
+    bad = ((["--lookahead", "0,0.5"], "whole number ≥ 1"), (["--lookahead", "5,1.5"], "(0, 1]"),
+           (["--lookahead", "5"], "K,ALPHA"), (["--optimizer", "adam", "--sga-lambda", "2"], "--optimizer sga"),
+           (["--optimizer", "cgd", "--loss", "hinge"], "not differentiable"),
+           (["--optimizer", "cgd", "--loss", "wgan-clip"], "projection"),
+           (["--optimizer", "sga", "--mode", "alternating"], "simultaneous"))
+    for args, needle in bad:
+        r = _cli(["train", "--steps", "5", "--lr", "0.1", *args])
+        assert r.exit_code == 2 and needle in r.output and len(r.output.strip().splitlines()) == 1, r.output

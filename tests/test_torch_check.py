@@ -140,7 +140,7 @@ def test_check_verdicts_seed_claims(name):
 def test_run_checks_restricted_quick_and_reports():
     rows = run_checks(losses=["gp0"], quick=True)
     assert_all_pass(rows)
-    assert {r.check for r in rows} == {"gradients", "noise", "optimizers", "ode", "verdict"}
+    assert {r.check for r in rows} == {"gradients", "noise", "optimizers", "game optimizers", "ode", "verdict"}
     assert all(r.loss.startswith("gp0") for r in rows)
     # every gp0 case (gp0+lp included), each over the quick number of steps
     optimizer_rows = [r for r in rows if r.check == "optimizers"]

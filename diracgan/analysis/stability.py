@@ -62,7 +62,7 @@ def update_matrices(scheme: Scheme, m: np.ndarray) -> np.ndarray:
     optimizers and Lookahead-minmax (:mod:`diracgan.dynamics.game_optimizers`) have their own
     maps (a Lookahead cycle of k steps).
     """
-    from ..dynamics.game_optimizers import game_update_matrices
+    from ..dynamics.game_stability import game_update_matrices
 
     special = game_update_matrices(scheme, m, update_matrices)
     if special is not None:

@@ -39,6 +39,7 @@ __all__ = [
     "CHECK_GAMES",
     "NOISE_GAMES",
     "check_optimizers",
+    "check_game_optimizers",
     "check_ode_tracking",
     "check_verdicts",
     "compare_runs",
@@ -539,6 +540,11 @@ def _units(losses, quick: bool) -> list[tuple[str, str, dict, float]]:
             per_step = (kw.get("n_critic", 1) + kw.get("n_gen", 1)) * (2 if kw.get("optimizer") == "extragradient" else 1)
             units.append(("optimizers", "check_optimizers", dict(losses=losses, cases=(case,), steps=opt_steps),
                           opt_steps * per_step * 1.2))
+    from .game_optimizers import GAME_CHECK_CASES
+
+    game_steps = 50 if quick else 200
+    units += [("game optimizers", "check_game_optimizers", dict(cases=(case,), steps=game_steps), game_steps * 6)
+              for case in GAME_CHECK_CASES if _wanted(case[1], losses)]
     ode = ODE_QUICK if quick and losses is None else tuple(ODE_CASES)
     units += [("ode", "check_ode_tracking", dict(losses=losses, quick=quick, games=(n,)), 2 * 1400)
               for n in ode if _wanted(n, losses) and n in ODE_GAMES]
@@ -547,6 +553,31 @@ def _units(losses, quick: bool) -> list[tuple[str, str, dict, float]]:
     units += [("verdicts", "check_verdicts", dict(losses=losses, games=(), ema_cases=(c,)),
                c.kwargs["steps"] * (c.kwargs.get("n_critic", 1) + 1)) for c in EMA_CASES if _wanted(c.loss, losses)]
     return units
+
+
+@torch_threads()
+def check_game_optimizers(cases=None, steps: int = 200, tolerance: float = 1e-12) -> list[CheckResult]:
+    """The game optimizers (SGA, CGD, HGD, optimistic Adam, Lookahead): numpy
+    :class:`~diracgan.dynamics.game_optimizers.GameScheme` runs against the independent torch
+    implementation (:mod:`.game_optimizers`), max |Δ| of θ and φ over all ``steps`` (the seed's
+    start); ``cases`` are rows of :data:`~diracgan.torchgan.game_optimizers.GAME_CHECK_CASES`."""
+    from ..dynamics.game_optimizers import game_scheme
+    from .game_optimizers import GAME_CHECK_CASES, train_torch_game
+
+    rows = []
+    for name, loss, kwargs, params in GAME_CHECK_CASES if cases is None else cases:
+        game = make_game(loss, **params)
+        scheme = game_scheme(game, **kwargs)
+        run_np = train_numpy(game, SEED_THETA, SEED_PHI, scheme=scheme, steps=steps)
+        run_t = train_torch_game(game, SEED_THETA, SEED_PHI, scheme, steps=steps)
+        diff = compare_runs(run_np, run_t)
+        measured = max(diff["theta"], diff["phi"])
+        finished = bool(np.all(run_np.status == TrainStatus.FINISHED) and np.all(run_t.status == TrainStatus.FINISHED))
+        detail = (f"{scheme.describe()}; max|Δ| θ {diff['theta']:.1e}, φ {diff['phi']:.1e}; "
+                  + ("both finished" if finished else f"NOT BOTH FINISHED: {run_np.messages[0]}; {run_t.messages[0]}"))
+        rows.append(CheckResult("game optimizers", game.label(), f"{name}, {steps} steps", measured, tolerance,
+                                bool(finished and diff["same_stop"] and measured <= tolerance), detail))
+    return rows
 
 
 def _run_unit(function: str, kwargs: dict) -> list[CheckResult]:

@@ -25,7 +25,7 @@ them) gives L_D and L_G with their full graphs (the fake samples not detached), 
 
 :func:`train_torch_game` runs a :class:`~diracgan.dynamics.game_optimizers.GameScheme` and
 returns the same :class:`~diracgan.dynamics.training.TrainingRun` as the numpy loop;
-:func:`check_game_optimizers` is the ``diracgan check`` row per optimizer (numpy vs torch, step
+:func:`diracgan.torchgan.checks.check_game_optimizers` is the ``diracgan check`` row per optimizer (numpy vs torch, step
 by step).
 """
 
@@ -39,13 +39,12 @@ import torch
 from ..dynamics.game_optimizers import CGD, HGD, SGA, GameScheme, OptimisticAdam, game_scheme
 from ..dynamics.optimizers import Adam
 from ..dynamics.training import TrainingRun, TrainStatus, divergence_message, initial_status, prepare
-from ..dynamics.training import train as train_numpy
 from ..errors import InputError
-from ..games import Game, make_game
+from ..games import Game
 from .model import DTYPE, DiracGenerator, LinearDiscriminator, TorchLosses, torch_optimizer, torch_threads
 
 __all__ = ["CGNotConverged", "TorchOptimisticAdam", "TorchGameStep", "train_torch_game", "GAME_CHECK_CASES",
-           "check_game_optimizers", "CG_TOL", "CG_MAX_ITER"]
+           "CG_TOL", "CG_MAX_ITER"]
 
 CG_TOL = 1e-15
 """Relative residual ‖MᵀMx − Mᵀb‖ ≤ tol·‖Mᵀb‖ at which conjugate gradients stop."""
@@ -312,26 +311,3 @@ GAME_CHECK_CASES = (
     ("lookahead 3, 0.8 over cgd", "vanilla", dict(optimizer="cgd", lr=0.2, lookahead=(3, 0.8)), {}),
 )
 """The check rows of the game optimizers: (name, loss, game_scheme kwargs, game params)."""
-
-
-@torch_threads()
-def check_game_optimizers(steps: int = 200, tolerance: float = 1e-12, cases=GAME_CHECK_CASES):
-    """numpy :class:`GameScheme` runs against :func:`train_torch_game`, max |Δ| of θ and φ over
-    all steps (the seed's start); rows are :class:`~diracgan.torchgan.checks.CheckResult`."""
-    from .checks import CheckResult, compare_runs
-
-    theta0, phi0 = (0.2, 0.1), (0.1, 0.2)
-    rows = []
-    for name, loss, kwargs, params in cases:
-        game = make_game(loss, **params)
-        scheme = game_scheme(game, **kwargs)
-        run_np = train_numpy(game, theta0, phi0, scheme=scheme, steps=steps)
-        run_t = train_torch_game(game, theta0, phi0, scheme, steps=steps)
-        diff = compare_runs(run_np, run_t)
-        measured = max(diff["theta"], diff["phi"])
-        finished = bool(np.all(run_np.status == TrainStatus.FINISHED) and np.all(run_t.status == TrainStatus.FINISHED))
-        detail = (f"{scheme.describe()}; max|Δ| θ {diff['theta']:.1e}, φ {diff['phi']:.1e}; "
-                  + ("both finished" if finished else f"NOT BOTH FINISHED: {run_np.messages[0]}; {run_t.messages[0]}"))
-        rows.append(CheckResult("game optimizers", game.label(), f"{name}, {steps} steps", measured, tolerance,
-                                bool(finished and diff["same_stop"] and measured <= tolerance), detail))
-    return rows
