@@ -203,8 +203,11 @@ def analysis_text(analysis, verdict=None) -> str:
     if verdict is not None:
         start = f"θ = {_vec(verdict.start_theta)}, φ = {_vec(verdict.start_phi)}"
         lines.append(f"numeric verdict: {verdict.message}")
-        lines.append(f"  (integrated from {start} to T = {verdict.horizon:g}; thresholds in the README, "
-                     f"'Numeric verdict')")
+        if verdict.integrated:
+            lines.append(f"  (integrated from {start} to T = {verdict.horizon:g} with {verdict.method}, at most "
+                         f"{verdict.max_steps} solver steps; thresholds in the README, 'Numeric verdict')")
+        else:
+            lines.append(f"  (decided without integrating; start {start})")
     return "\n".join(lines)
 
 

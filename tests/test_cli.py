@@ -132,6 +132,32 @@ def test_registry_is_not_empty():
     assert {"games", "simulate", "phase"} <= set(cli.commands)
 
 
+def test_stored_games_listing_is_a_fresh_rendering():
+    """``diracgan games`` prints the renderings stored in diracgan/cli/games.json (no sympy at
+    start-up); they must be exactly what the registry renders now."""
+    from diracgan.cli import games_cache
+
+    now = games_cache.fresh()
+    for kind in games_cache.KINDS:
+        assert games_cache.stored(kind) == now[kind], (
+            f"diracgan/cli/games.json is stale ({kind}): regenerate it with `python -m diracgan.cli.games_cache`")
+
+
+def test_games_listing_falls_back_to_deriving_when_the_store_lists_other_games(monkeypatch, tmp_path):
+    from diracgan.cli import games_cache
+
+    doc = games_cache.fresh()
+    doc["games"] = doc["games"][:-1]
+    doc["text"] = "stale"
+    store = tmp_path / "games.json"
+    store.write_text(json.dumps(doc))
+    monkeypatch.setattr(games_cache, "STORE", store)
+    assert games_cache.stored("text") is None
+    assert games_cache.rendering("text") == games_cache.fresh()["text"]
+    store.write_text("{not json")
+    assert games_cache.stored("text") is None
+
+
 def test_group_help_table_is_each_commands_own_help():
     """``diracgan --help`` lists the commands from ``COMMANDS`` without importing them: each
     row must be the command's own docstring (first sentence) and name the module it lives in."""
@@ -522,16 +548,18 @@ print('after-help', loaded())
 """
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["simulate", "--help"], ["phase", "--help"], ["games", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["simulate", "--help"], ["phase", "--help"], ["games", "--help"],
+                                  ["games"], ["games", "--json"], ["games", "--markdown"]])
 def test_import_isolation(argv):
-    code = _ISOLATION.format(heavy=HEAVY, argv=argv)
+    """The help and the registry's listing import none of the heavy modules, numpy included."""
+    code = _ISOLATION.format(heavy=(*HEAVY, "numpy"), argv=argv)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     report = proc.stdout.splitlines()
     assert "after-import []" in report, proc.stdout
     assert "exit 0" in report, proc.stdout
     assert "after-help []" in report, proc.stdout
-    assert "Usage: diracgan" in proc.stdout
+    assert "Usage: diracgan" in proc.stdout or argv[0] == "games"
 
 
 def test_console_script():

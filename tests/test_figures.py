@@ -1,7 +1,14 @@
-"""The figure catalogue: every entry renders, output is byte-reproducible, `--check` catches
-a modified figure, animations have the expected frames, and the committed figures are current."""
+"""The figure catalogue: `diracgan figures` (two worker processes) draws exactly the committed
+files, so do the caption commands, `--check` catches a modified figure, the manifest stays
+consistent when interrupted, progress is one line per figure off a terminal, and the fast
+training path of the EMA figure gives train()'s numbers bit for bit.
+
+The whole catalogue is rendered once per test session (the first xdist worker to need it
+renders it with the CLI's two processes while the others wait for it) and every test compares
+against that one render."""
 
 import json
+import os
 import re
 import shlex
 from pathlib import Path
@@ -13,11 +20,13 @@ from PIL import Image
 
 from conftest import assert_usage_error
 from diracgan.cli import cli
-from diracgan.viz.catalogue import CATALOGUE, check, render, versions
+from diracgan.viz import catalogue
+from diracgan.viz.catalogue import CATALOGUE, check, get_entry, versions
 
 FIGURES = Path(__file__).parents[1] / "figures"
 MANIFEST = json.loads((FIGURES / "manifest.json").read_text())
 SAME_VERSIONS = MANIFEST["versions"] == versions()
+LINE = re.compile(r"^\[(\d+)/(\d+)\] (\S+) (\d+\.\d) s$")
 
 
 def run(args):
@@ -27,6 +36,25 @@ def run(args):
 def _same_versions_or_skip():
     if not SAME_VERSIONS:
         pytest.skip(f"figures were drawn with {MANIFEST['versions']}, this is {versions()}")
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory):
+    """(folder, stderr) of one `diracgan figures --dir FOLDER` (two workers, stderr not a
+    terminal), shared by the xdist workers of this session through a lock file."""
+    import fcntl
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    root = tmp_path_factory.getbasetemp()
+    root = root.parent if worker else root       # the parent is this session's, shared by its workers
+    folder, log = root / "catalogue", root / "catalogue.stderr"
+    with open(root / "catalogue.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not log.exists():
+            r = run(["figures", "--dir", folder, "--jobs", "2"])
+            assert r.exit_code == 0, r.output
+            log.write_text(r.stderr)
+    return folder, log.read_text()
 
 
 def _check_file(path, entry):
@@ -43,10 +71,64 @@ def _check_file(path, entry):
 
 
 @pytest.mark.parametrize("entry", CATALOGUE, ids=[e.name for e in CATALOGUE])
+def test_diracgan_figures_draws_exactly_the_committed_figure(rendered, entry):
+    # Drawn by the worker processes: the same bytes as the serial render that made figures/.
+    _check_file(rendered[0] / entry.filename, entry)
+
+
+def test_the_render_writes_the_manifest_of_its_files(rendered):
+    folder, _ = rendered
+    written = json.loads((folder / "manifest.json").read_text())
+    assert written["versions"] == versions()
+    assert sorted(written["files"]) == sorted(e.filename for e in CATALOGUE) == sorted(
+        p.name for p in folder.iterdir() if p.name != "manifest.json")
+    if SAME_VERSIONS:
+        assert written["files"] == MANIFEST["files"]
+
+
+def test_without_a_terminal_progress_is_one_line_per_figure(rendered):
+    # Issue 23: CI logs show each figure and its time; the tqdm bar is for terminals only.
+    lines = rendered[1].strip().splitlines()
+    assert lines[-1].startswith(f"rendered {len(CATALOGUE)} figure(s) into ")
+    found = [LINE.match(line) for line in lines[:-1]]
+    assert all(found) and len(found) == len(CATALOGUE), lines
+    assert [int(m.group(1)) for m in found] == list(range(1, len(CATALOGUE) + 1))
+    assert {int(m.group(2)) for m in found} == {len(CATALOGUE)}
+    assert sorted(m.group(3) for m in found) == sorted(e.filename for e in CATALOGUE)
+
+
+def test_on_a_terminal_progress_is_a_bar(monkeypatch, capsys):
+    class Terminal:
+        def __init__(self):
+            self.text = []
+
+        def isatty(self):
+            return True
+
+        def write(self, s):
+            self.text.append(s)
+
+        def flush(self):
+            pass
+
+    term = Terminal()
+    monkeypatch.setattr("sys.stderr", term)
+    bar = catalogue._Progress(2, None, "figures")
+    bar.done(CATALOGUE[0], 1.0)
+    bar.close()
+    assert bar.bar is not None and not bar.lines
+    assert not any(LINE.match(t.strip()) for t in term.text)
+    quiet = catalogue._Progress(2, False, "figures")
+    quiet.done(CATALOGUE[0], 1.0)
+    assert quiet.bar is None and not quiet.lines
+
+
+@pytest.mark.parametrize("entry", [e for e in CATALOGUE if not e.command.startswith("diracgan figures ")
+                                   and e.animate is None], ids=lambda e: e.name)
 def test_each_caption_command_regenerates_exactly_the_committed_figure(tmp_path, monkeypatch, entry):
-    # One entry per test (xdist spreads them over the cores).  The command is the README's
-    # caption (test_readme_gallery_captions_are_the_catalogue_commands), run as a user would,
-    # from a copy of the repository's root.
+    # The README's caption (test_readme_gallery_captions_are_the_catalogue_commands), run as a
+    # user would, from a copy of the repository's root, in this process.  Captions that are
+    # `diracgan figures --only NAME` are the render above (--only: see below).
     assert entry.command.startswith("diracgan ")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "figures").mkdir()
@@ -55,23 +137,16 @@ def test_each_caption_command_regenerates_exactly_the_committed_figure(tmp_path,
     _check_file(tmp_path / "figures" / entry.filename, entry)
 
 
-@pytest.mark.parametrize("entry", [e for e in CATALOGUE if not e.command.startswith("diracgan figures ")
-                                   and e.animate is None], ids=lambda e: e.name)
-def test_diracgan_figures_draws_what_the_caption_command_draws(tmp_path, entry):
-    # For captions that are `diracgan phase/eig …`, the catalogue draws the same file.
-    _check_file(render(entry, tmp_path), entry)
-
-
 @pytest.mark.parametrize("entry", [e for e in CATALOGUE if e.animate is not None], ids=lambda e: e.name)
 def test_diracgan_figures_animates_what_the_caption_command_animates(tmp_path, monkeypatch, entry):
-    # GIFs are slow to encode: instead of encoding twice, check that `diracgan figures` and the
+    # GIFs are slow to encode: instead of encoding again, check that `diracgan figures` and the
     # caption's `diracgan animate …` hand animate_phase the same trajectory and options (the
-    # caption's GIF itself is compared byte for byte with the committed one above).
+    # catalogue's GIF itself is compared byte for byte with the committed one above).
     from diracgan.viz import plotting
 
     calls = []
     monkeypatch.setattr(plotting, "animate_phase", lambda traj, path, **kw: calls.append((traj, kw)))
-    render(entry, tmp_path)
+    catalogue.render(entry, tmp_path)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "figures").mkdir()
     r = run(shlex.split(entry.command)[1:])
@@ -100,26 +175,43 @@ def test_the_catalogue_has_both_animations():
     assert {e.name for e in CATALOGUE if e.filename.endswith(".gif")} == {"anim-vanilla", "anim-gp0"}
 
 
-def test_rendering_twice_is_byte_identical(tmp_path):
-    entry = next(e for e in CATALOGUE if e.name == "eig-gp0-lambda")
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    assert render(entry, tmp_path / "a").read_bytes() == render(entry, tmp_path / "b").read_bytes()
+def test_entries_are_named_once_and_drawn_one_way():
+    assert len({e.name for e in CATALOGUE}) == len({e.filename for e in CATALOGUE}) == len(CATALOGUE)
+    with pytest.raises(ValueError, match="exactly one of draw= and animate="):
+        catalogue.Entry("x", "x.png", "x", "diracgan figures --only x")
 
 
-def test_check_detects_a_modified_figure(tmp_path):
-    entry = next(e for e in CATALOGUE if e.name == "seed-gp0")
-    render(entry, tmp_path)
-    assert check(tmp_path, ["seed-gp0"], progress=False) == [("seed-gp0.png", "ok")]
-    r = run(["figures", "--check", "--only", "seed-gp0", "--dir", tmp_path])
-    assert r.exit_code == 0, r.output
-    data = bytearray((tmp_path / "seed-gp0.png").read_bytes())
+def test_check_in_parallel_and_a_modified_figure(rendered, tmp_path):
+    names = ["eig-gp0-lambda", "stability-gp0"]      # the two cheapest entries
+    for n in names:
+        (tmp_path / get_entry(n).filename).write_bytes((rendered[0] / get_entry(n).filename).read_bytes())
+    assert check(tmp_path, names, progress=False, jobs=2) == [(get_entry(n).filename, "ok") for n in names]
+    data = bytearray((tmp_path / "eig-gp0-lambda.png").read_bytes())
     data[-100] ^= 0xFF
-    (tmp_path / "seed-gp0.png").write_bytes(bytes(data))
-    r = run(["figures", "--check", "--only", "seed-gp0", "--dir", tmp_path])
-    assert r.exit_code == 1 and "differs  seed-gp0.png" in r.stdout
-    (tmp_path / "seed-gp0.png").unlink()
-    assert check(tmp_path, ["seed-gp0"], progress=False) == [("seed-gp0.png", "missing")]
+    (tmp_path / "eig-gp0-lambda.png").write_bytes(bytes(data))
+    r = run(["figures", "--check", "--only", "eig-gp0-lambda", "--dir", tmp_path, "--jobs", "1"])
+    assert r.exit_code == 1 and "differs  eig-gp0-lambda.png" in r.stdout
+    assert LINE.match(r.stderr.splitlines()[0]) and "0 of 1 figures identical" in r.stderr
+    (tmp_path / "eig-gp0-lambda.png").unlink()
+    assert check(tmp_path, ["eig-gp0-lambda"], progress=False) == [("eig-gp0-lambda.png", "missing")]
+
+
+def test_an_interrupted_parallel_render_leaves_the_manifest_consistent(tmp_path, monkeypatch):
+    # Interrupted in this process after the first figure while the other worker still draws:
+    # the pool is stopped (running jobs end, queued ones are cancelled) before the last manifest.
+    from diracgan.errors import Interrupted
+
+    def interrupt(self, entry, seconds):
+        raise Interrupted(2)
+
+    (tmp_path / "seed-wgan.png").write_bytes(b"old")
+    monkeypatch.setattr(catalogue._Progress, "done", interrupt)
+    with pytest.raises(Interrupted):
+        catalogue.render_all(tmp_path, ["eig-gp0-lambda", "stability-gp0", "seed-wgan"], progress=False, jobs=2)
+    files = json.loads((tmp_path / "manifest.json").read_text())["files"]
+    on_disk = {p.name: catalogue._sha256(p) for p in tmp_path.iterdir() if p.name != "manifest.json"}
+    assert files == on_disk and len(files) == 3
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir()), "no temporary file is left"
 
 
 def test_figures_only_writes_that_entry_and_the_manifest(tmp_path):
@@ -136,8 +228,34 @@ def test_animate_command_frames(tmp_path):
         assert im.n_frames == 12
 
 
+@pytest.mark.parametrize("name, dim, mode, steps", [
+    ("vanilla", 2, "alternating", 3000),      # the EMA figure's game and scheme
+    ("gp1", 1, "simultaneous", 400),
+    ("qp", 2, "simultaneous", 400),
+    ("wgan-clip", 2, "alternating", 200),     # clipping: handed to train()
+    ("vanilla+noise", 1, "alternating", 50),  # Gaussian expectations: handed to train()
+    ("gp0", 3, "alternating", 200),           # d > 2: handed to train()
+])
+def test_the_ema_figures_fast_path_gives_trains_numbers_bit_for_bit(name, dim, mode, steps):
+    from diracgan import make_game, train
+    from diracgan.dynamics.starts import default_start
+    from diracgan.viz.entries.scalar_train import sgd_with_emas
+
+    game = make_game(name)
+    th, ph = default_start(dim)
+    decays = (0.9, 0.999)
+    fast = sgd_with_emas(game, th, ph, lr=0.05, mode=mode, steps=steps, record_every=3, decays=decays)
+    ref = train(game, np.vstack([th, th]), np.vstack([ph, ph]), optimizer="sgd", lr=0.05, mode=mode, steps=steps,
+                record_every=3, ema=np.array(decays)[:, None])
+    for field in ("steps", "theta", "phi", "ema_theta", "ema_phi", "status", "stop_step"):
+        np.testing.assert_array_equal(getattr(fast, field), getattr(ref, field), err_msg=field)
+    assert fast.messages == ref.messages and fast.config == ref.config
+    assert np.array_equal(fast.ema_gain(), ref.ema_gain())
+
+
 @pytest.mark.parametrize("args, fragment", [
     (["figures", "--only", "nope"], "unknown figure 'nope'"),
+    (["figures", "--jobs", "0"], "--jobs"),
     (["animate", "--out", "x.mp4"], "unknown extension"),
     (["animate", "--loss", "wgan-clip"], "discrete time"),
 ])

@@ -389,12 +389,12 @@ def test_sigterm_during_the_atomic_write_removes_the_temporary_file(tmp_path):
 
 
 def test_keyboard_interrupt_is_interrupted_not_aborted(monkeypatch):
-    import diracgan.report
+    import diracgan.cli.games_cache
 
-    def interrupt():
+    def interrupt(kind):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(diracgan.report, "games_text", interrupt)
+    monkeypatch.setattr(diracgan.cli.games_cache, "rendering", interrupt)
     result = run_cli(["games"])
     assert result.exit_code == 130 and result.stderr.strip().splitlines() == ["Interrupted."]
 

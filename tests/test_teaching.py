@@ -26,6 +26,12 @@ def gp0_run():
     return dg.simulate(dg.make_game("gp0"), *START, t_max=40, samples=401)
 
 
+@pytest.fixture(scope="module")
+def gp0_figure(gp0_run):
+    """The paper-style phase figure of gp0_run, drawn once for the tests that only read it."""
+    return dg.phase_figure(gp0_run)
+
+
 def _extents(fig):
     FigureCanvasAgg(fig).draw()
     renderer = fig.canvas.get_renderer()
@@ -88,8 +94,8 @@ def test_per_run_ema_decays_plot_and_label_each_decay():
     assert {"EMA (decay 0.9)", "EMA (decay 0.99)"} <= labels
 
 
-def test_talk_style_is_bigger_and_svg_keeps_text(gp0_run, tmp_path):
-    paper, talk = dg.phase_figure(gp0_run), dg.phase_figure(gp0_run, style="talk")
+def test_talk_style_is_bigger_and_svg_keeps_text(gp0_run, gp0_figure, tmp_path):
+    paper, talk = gp0_figure, dg.phase_figure(gp0_run, style="talk")
     assert talk.get_figwidth() > paper.get_figwidth()
     assert talk._suptitle.get_fontsize() > paper._suptitle.get_fontsize()
     assert max(line.get_linewidth() for line in talk.axes[0].get_lines()) > \
@@ -109,8 +115,8 @@ def test_labels_name_parameters_not_cli_flags():
         assert texts and not any("--" in t or "seed" in t for t in texts), texts
 
 
-def test_figures_display_inline_without_pyplot(gp0_run):
-    png = dg.phase_figure(gp0_run)._repr_png_()
+def test_figures_display_inline_without_pyplot(gp0_figure):
+    png = gp0_figure._repr_png_()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
 

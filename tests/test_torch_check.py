@@ -303,7 +303,7 @@ def test_the_torch_model_is_real_torch():
     assert isinstance(run.opt_d, torch.optim.Adam) and isinstance(run.opt_g, torch.optim.Adam)
     assert isinstance(run.D.linear, torch.nn.Linear) and run.D.linear.bias is None
     assert run.G.theta.dtype == torch.float64 and run.D.linear.weight.shape == (1, 2)
-    assert isinstance(run.ema_G, torch.optim.swa_utils.AveragedModel)
+    assert isinstance(run.ema, torch.optim.swa_utils.AveragedModel)
     run.step()
     assert float(run.D.linear.weight.detach().abs().max()) <= 0.05              # clipped after the D step
     # the gradient-penalty game differentiates through torch.autograd.grad(create_graph=True)
@@ -335,7 +335,7 @@ def test_check_command_exit_codes(monkeypatch):
     given = [tc.CheckResult(check, "gp0 (λ = 0.1)", f"case {i}", 1e-16 * (i + 1), 1e-12, True, "detail")
              for i, check in enumerate(["gradients", "noise", "optimizers", "ode", "verdict"])]
     calls = []
-    monkeypatch.setattr(tc, "run_checks", lambda losses=None, quick=False, progress=None:
+    monkeypatch.setattr(tc, "run_checks", lambda losses=None, quick=False, progress=None, workers=1:
                         calls.append((losses, quick)) or given)
     r = CliRunner().invoke(cli, ["check", "--loss", "gp0", "--quick", "--json"], prog_name="diracgan")
     assert calls == [(["gp0"], True)]
@@ -345,7 +345,7 @@ def test_check_command_exit_codes(monkeypatch):
     assert r.exit_code == 0 and calls[-1] == (["gp0", "+lp"], False), (r.output, calls)
     assert r.stdout.strip().splitlines()[-1].startswith("5 checks: 5 passed, 0 failed")
     bad = tc.CheckResult("gradients", "gp0", "forced failure", 1.0, 1e-12, False, "test")
-    monkeypatch.setattr(tc, "run_checks", lambda losses=None, quick=False, progress=None: [bad])
+    monkeypatch.setattr(tc, "run_checks", lambda losses=None, quick=False, progress=None, workers=1: [bad])
     r = CliRunner().invoke(cli, ["check"], prog_name="diracgan")
     assert r.exit_code == 1 and "FAIL" in r.stdout and "1 failed" in r.stdout
 
@@ -413,7 +413,7 @@ def test_weight_decay_cases_catch_an_adamw_style_double_decay():
     from diracgan.dynamics.optimizers import Adam
 
     class DoubleDecay(Adam):   # torch's L2 decay in the gradient *and* AdamW's decoupled decay
-        def step(self, param, grad, state):
+        def step(self, param, grad, state, out=None):   # returns its own array (allowed): out unused
             return super().step(param, grad, state) - self.lr * self.weight_decay * param
 
     case = next(c for c in OPTIMIZER_CASES if c.name == "adam + weight decay 0.1, simultaneous")
@@ -428,7 +428,7 @@ def test_weight_decay_cases_catch_a_generator_look_ahead_without_decay():
     from diracgan.dynamics.training import Scheme as BaseScheme
 
     class NoDecayInGeneratorLookAhead(BaseScheme):
-        def step(self, theta, phi, grad, state_d, state_g):
+        def step(self, theta, phi, grad, state_d, state_g, out=None):
             g_theta, g_phi = grad(theta, phi)
             theta_x = theta - self.opt_g.lr * g_theta                       # the bug: no decay here
             phi_x = phi - self.opt_d.lr * self.opt_d._decayed(phi, g_phi)
@@ -455,3 +455,12 @@ def test_check_rows_cover_every_loss_and_regulariser():
     assert any(c.kwargs.get("momentum", 0) < 0 for c in OPTIMIZER_CASES)
     for name in ("sgd", "adam", "rmsprop", "optimistic", "extragradient"):
         assert any(c.kwargs.get("optimizer") == name and c.kwargs.get("weight_decay") for c in OPTIMIZER_CASES), name
+
+
+def test_run_checks_in_two_processes_gives_the_same_rows():
+    # The rows are independent and seeded: computed in two processes they are identical, in order.
+    one = run_checks(losses=["hinge"], quick=True)
+    assert run_checks(losses=["hinge"], quick=True, workers=2) == one
+    assert {r.check for r in one} == {"gradients", "optimizers"} and len(one) >= 3   # hinge, hinge+r1
+    with pytest.raises(InputError, match="workers"):
+        run_checks(losses=["hinge"], workers=0)

@@ -44,8 +44,10 @@ from ..derivation.symbolic import (
     switching_functions,
     to_text,
 )
+from ..derivation.budget import ANALYSIS_SIZE, within
 from ..errors import InputError
 from ..games import Game
+from .numeric_route import numeric_m, verdict_of
 
 __all__ = [
     "Eigenvalue",
@@ -100,6 +102,8 @@ class EquilibriumAnalysis:
     max_re: float | None = None
     verdict: str = "not differentiable"
     numeric_source: str = ""                           # what numpy's eigvals ran on
+    route: str = "symbolic"                            # "symbolic" (exact) or "numeric" (over the budget)
+    route_reason: str = ""                             # why the numeric route was taken
 
     @property
     def rate(self) -> float | None:
@@ -124,6 +128,10 @@ class EquilibriumAnalysis:
         return html_table("EquilibriumAnalysis", rows)
 
     def verdict_text(self) -> str:
+        text = self._verdict_text()
+        return text + " [numeric route: floating-point J(0) and eigenvalues]" if self.route == "numeric" else text
+
+    def _verdict_text(self) -> str:
         if self.verdict == "asymptotically stable":
             return (f"asymptotically stable: every eigenvalue has Re μ ≤ {self.max_re:.6g} < 0, "
                     f"so ‖(θ, φ)‖ decays like e^(−{self.rate:.6g} t) near the equilibrium")
@@ -366,6 +374,9 @@ def analyse(game: Game, dim: int = 2) -> EquilibriumAnalysis:
 @lru_cache(maxsize=256)
 def _analyse(game: Game, dim: int) -> EquilibriumAnalysis:
     der = derive(game.spec)
+    if not within(der.field_exprs() + der.jacobian_exprs(), ANALYSIS_SIZE):
+        return _numeric_analysis(game, dim, f"the derived field and Jacobian have more than {ANALYSIS_SIZE} "
+                                 f"expression nodes (the symbolic budget), so sympy's exact analysis is not attempted")
     values = _exact_values(game, der)
     coeffs_gen = localised_coefficients(der.coefficients)
     coeffs_val = localised_coefficients({v: {u: e.subs(values) for u, e in row.items()} for v, row in der.coefficients.items()})
@@ -401,6 +412,26 @@ def _analyse(game: Game, dim: int) -> EquilibriumAnalysis:
         verdict = "marginal"
     return EquilibriumAnalysis(game, dim, True, (), (), m_sym, m_val, eigs, None, (), numeric, max_re, verdict,
                                numeric_source)
+
+
+def _numeric_analysis(game: Game, dim: int, reason: str) -> EquilibriumAnalysis:
+    """The linear analysis by the numeric route (:mod:`.numeric_route`): M from the derived
+    Jacobian in floating point, numpy's eigenvalues; the expressions held are Floats."""
+    m, problem = numeric_m(game)
+    common = dict(route="numeric", route_reason=reason)
+    if problem:
+        return EquilibriumAnalysis(game, dim, False, (problem,), (), None, None, (), **common)
+    eigs = np.linalg.eigvals(m)
+    clusters = _numeric_clusters(eigs)
+    out = []
+    for z, mult in clusters:
+        value = sp.Float(z.real, 17) + sp.I * sp.Float(z.imag, 17) if z.imag else sp.Float(z.real, 17)
+        out.append(Eigenvalue(value, value, z.real, z.imag, mult * dim, mult))
+    verdict, max_re = verdict_of(eigs, m)
+    m_float = sp.Matrix(2, 2, [sp.Float(float(x), 17) for x in m.reshape(-1)])
+    return EquilibriumAnalysis(game, dim, True, (), (), m_float, m_float, tuple(sorted(out, key=lambda e: (e.re, e.im))),
+                               None, (), tuple((z, mult * dim) for z, mult in clusters), max_re, verdict,
+                               "the 2×2 matrix M of the derived Jacobian at the equilibrium, in floating point", **common)
 
 
 DENSE_CHECK_MAX_DIM = 64

@@ -58,8 +58,15 @@ def update_matrices(scheme: Scheme, m: np.ndarray) -> np.ndarray:
     """The K×K matrices F of one training step on the linearised game, for a batch of M's.
 
     ``m`` has shape (G, 2, 2); hyperparameters of ``scheme`` may be (G, 1) arrays.  Returns
-    (G, K, K), state order (θ, φ, D's optimizer state, G's optimizer state).
+    (G, K, K), state order (θ, φ, D's optimizer state, G's optimizer state).  The game
+    optimizers and Lookahead-minmax (:mod:`diracgan.dynamics.game_optimizers`) have their own
+    maps (a Lookahead cycle of k steps).
     """
+    from ..dynamics.game_optimizers import game_update_matrices
+
+    special = game_update_matrices(scheme, m, update_matrices)
+    if special is not None:
+        return special
     for opt in (scheme.opt_d, scheme.opt_g):
         if not opt.linear:
             raise InputError(f"{opt.name} is not linear near the equilibrium (it divides by √v, which vanishes "
@@ -113,7 +120,9 @@ class DiscreteStability:
         parts = ["θ", "φ"] + [f"D's {k.replace('_', ' ')}" for k in _state_keys(self.scheme.opt_d)] + \
                 [f"G's {k.replace('_', ' ')}" for k in _state_keys(self.scheme.opt_g)]
         state = "(" + ", ".join(parts) + ")"
-        lines = [f"{self.game.label()}, {self.scheme.describe()}: one step near θ = φ = 0 is the linear map "
+        step = f"one lookahead cycle ({self.scheme.lookahead[0]} steps)" if getattr(self.scheme, "lookahead", None) \
+            else "one step"
+        lines = [f"{self.game.label()}, {self.scheme.describe()}: {step} near θ = φ = 0 is the linear map "
                  f"F ⊗ I_{self.dim} of {state}",
                  "F = " + np.array2string(self.matrix, precision=6, suppress_small=True, separator=", ").replace("\n", "\n    "),
                  "eigenvalues (each ×d): " + ", ".join(f"{complex_text(z.real, z.imag)} (|·| = {abs(z):.6g})"
@@ -278,8 +287,22 @@ def stability_map(game: Game, scheme_factory, axes: dict[str, np.ndarray]) -> St
 
 
 def scheme_factory(optimizer: str, *, lr=None, lr_d=None, lr_g=None, mode=None, order="d-first",
-                   n_critic=1, n_gen=1, **hyper):
-    """A function of grid values (lr, lr_d, lr_g, momentum, dampening) building the Scheme."""
+                   n_critic=1, n_gen=1, game: Game | None = None, lookahead=None, sga_lambda=None,
+                   sga_align: bool = False, **hyper):
+    """A function of grid values (lr, lr_d, lr_g, momentum, dampening) building the Scheme
+    (a :class:`~diracgan.dynamics.game_optimizers.GameScheme` for the game optimizers and
+    Lookahead, which need ``game``)."""
+    from ..dynamics.game_optimizers import GAME_OPTIMIZER_NAMES, game_scheme
+
+    if optimizer in GAME_OPTIMIZER_NAMES or lookahead is not None:
+        def build_game(**grid):
+            h = {**hyper, **{k: v for k, v in grid.items() if k in ("momentum", "dampening")}}
+            common = grid.get("lr", lr)
+            return game_scheme(game, optimizer, lr_d=grid.get("lr_d", lr_d if lr_d is not None else common),
+                               lr_g=grid.get("lr_g", lr_g if lr_g is not None else common), mode=mode, order=order,
+                               n_critic=n_critic, n_gen=n_gen, lookahead=lookahead, sga_lambda=sga_lambda,
+                               sga_align=sga_align, **h)
+        return build_game
 
     mode = mode or default_mode(optimizer)
 

@@ -22,7 +22,7 @@ from ..errors import InputError, check_memory
 from ..games import Game
 from .linear import EquilibriumAnalysis
 
-__all__ = ["THRESHOLDS", "NumericVerdict", "numeric_verdict"]
+__all__ = ["THRESHOLDS", "NumericVerdict", "numeric_verdict", "verdict_step_budget", "overflow_text"]
 
 #: Numeric-verdict thresholds (documented in the README; reported with every verdict).
 THRESHOLDS = {
@@ -68,6 +68,12 @@ class NumericVerdict:
     cycle_radius: float | None = None
     thresholds: dict = field(default_factory=lambda: dict(THRESHOLDS))
     method: str = "DOP853"
+    max_steps: int | None = None      # the solver-step budget of the run; None: nothing was integrated
+
+    @property
+    def integrated(self) -> bool:
+        """Whether a trajectory was integrated (not for a start at the equilibrium, nor on an overflow)."""
+        return self.max_steps is not None
 
     def as_dict(self) -> dict:
         return {
@@ -84,7 +90,24 @@ class NumericVerdict:
             "start": {"theta": list(self.start_theta), "phi": list(self.start_phi)},
             "thresholds": self.thresholds,
             "method": self.method,
+            "max_steps": self.max_steps,
         }
+
+
+VERDICT_STEPS_PER_TIME = 50
+VERDICT_MIN_STEPS = 10_000
+"""The numeric verdict's solver-step budget (a deterministic bound: the outcome never depends
+on the machine's speed): ``max(VERDICT_MIN_STEPS, VERDICT_STEPS_PER_TIME · T)`` steps for a
+horizon T, unless ``max_steps`` is given.  Every registered game and regulariser needs at most
+3,000 steps from the default start at T = 200 (wgan, the costliest, needs 2,500–3,000); a flow that needs more (wgan
+with l2 or consensus, which become stiff away from the equilibrium) ends as "undetermined:
+budget" within seconds instead of running a general-purpose budget of 500,000 steps for
+minutes.  The time per step is bounded for a given d, so the step budget bounds the time."""
+
+
+def verdict_step_budget(horizon: float) -> int:
+    """The default solver-step budget of a verdict over ``horizon`` (see above)."""
+    return max(VERDICT_MIN_STEPS, math.ceil(VERDICT_STEPS_PER_TIME * horizon))
 
 
 STIFF_RATIO = 1e3
@@ -102,6 +125,24 @@ def solver_for(linear: EquilibriumAnalysis | None, horizon: float) -> str:
     fast = max(-e.re for e in linear.eigenvalues)
     slow = max(min(abs(complex(e.re, e.im)) for e in linear.eigenvalues), 1.0 / horizon)
     return "Radau" if fast * horizon > STIFF_RATIO and fast / slow > STIFF_RATIO else "DOP853"
+
+
+def overflow_text(linear: EquilibriumAnalysis | None) -> str:
+    """Why the flow near the equilibrium cannot be integrated in floating point, or "": the
+    entries of M (J(0) = M ⊗ I_d) or its eigenvalues exceed the float range (±1.8e308), as for
+    gp0 at λ = 1.7e308 (2λ = inf).  The same overflow that eigenvalue sweeps and stability maps
+    report (``SweepResult.n_overflow``)."""
+    if linear is None or not linear.differentiable or linear.m_value is None:
+        return ""
+    with np.errstate(all="ignore"):
+        entries = [float(x) for x in linear.m_value]
+    bad = [z for z, _ in linear.numeric_eigenvalues if not np.isfinite(z)]
+    bad += [complex(e.re, e.im) for e in linear.eigenvalues if not (math.isfinite(e.re) and math.isfinite(e.im))]
+    if all(math.isfinite(x) for x in entries) and not bad:
+        return ""
+    what = "M's entries" if not all(math.isfinite(x) for x in entries) else "M's eigenvalues"
+    return (f"{what} at the equilibrium exceed the float range (±1.8e308) for {linear.game.label()}, so no "
+            f"floating-point integration can follow the flow; lower the parameter")
 
 
 def _fit(x: np.ndarray, y: np.ndarray) -> float:
@@ -177,22 +218,35 @@ def numeric_verdict(game: Game, theta0=None, phi0=None, *, dim: int | None = Non
                                   predicted_rate=predicted, **common)
         return NumericVerdict("converges", "converges: the start is the equilibrium, a fixed point of the field",
                               final_distance=0.0, predicted_rate=predicted, **common)
+    overflow = overflow_text(linear)
+    if overflow:
+        # Nothing to integrate in floating point: the implicit solver's Newton matrix would hold
+        # ±inf (gp0 at λ = 1.7e308 has 2λ = inf in J(0)).
+        return NumericVerdict("undetermined", f"undetermined: overflow: {overflow}", final_distance=r0,
+                              predicted_rate=predicted, **common)
     n = 2 * theta0.size
     check_memory(8.0 * samples * n * 2, f"the numeric verdict's {samples} samples × {n} coordinates",
                  "give --no-numeric or a smaller --dim")
-    extra = {} if max_steps is None else {"max_steps": max_steps}
+    budget = verdict_step_budget(horizon) if max_steps is None else max_steps
     run = simulate(game, theta0, phi0, t_max=horizon, samples=samples, rtol=rtol,
-                   atol=atol if atol is not None else max(1e-12 * r0, 1e-300), method=method, **extra)
+                   atol=atol if atol is not None else max(1e-12 * r0, 1e-300), method=method, max_steps=budget)
     t, z = run.run(0)
     r = np.linalg.norm(z, axis=1)
     d = run.dim
     common["final_distance"] = float(r[-1])
+    common["max_steps"] = budget
     common["predicted_rate"] = predicted
 
     if run.status[0] == Status.DIVERGED:
         return NumericVerdict("diverges", f"diverges: {run.messages[0]}", **common)
     if run.status[0] != Status.FINISHED:
-        return NumericVerdict("undetermined", f"undetermined: {run.messages[0]}", **common)
+        message = run.messages[0]
+        if run.status[0] == Status.FAILED and "budget" in message:
+            return NumericVerdict(
+                "undetermined", f"undetermined: budget: {method} cannot reach T = {horizon:g} within the verdict's "
+                f"budget of {budget} solver steps (max_steps=) and stopped at t = {float(run.t_end[0]):.4g}; shorten "
+                f"horizon= or raise max_steps= (the solver: {message})", **common)
+        return NumericVerdict("undetermined", f"undetermined: {message}", **common)
 
     # Envelope: max ‖z‖ over equal blocks; fits over the late half (above the noise floor).
     k = THRESHOLDS["blocks"]

@@ -9,8 +9,9 @@ import click
 
 from ..errors import InputError
 from .group import json_safe
-from .options import DIM, LOSS_CHOICE, POSITIVE, RANGE, STYLE_OPTION, SWEEP, custom_options, game_choice, \
-    game_options, make_game_of, optimizer_range_options
+from .options import DIM, LOSS_CHOICE, POSITIVE, RANGE, STYLE_OPTION, SWEEP, custom_options, drift_of, \
+    drift_options, game_choice, game_options, make_game_of, optimizer_range_options
+
 
 @click.command()
 @game_options
@@ -26,8 +27,11 @@ from .options import DIM, LOSS_CHOICE, POSITIVE, RANGE, STYLE_OPTION, SWEEP, cus
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="With --sweep: figure (.png/.pdf/.svg) or data (.csv/.json)  "
                    "[default: eig-<loss>-sweep-<NAME>.png]")
+@drift_options
 @STYLE_OPTION
-def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, sweep, out, style):
+def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, sweep, out, style, drift=None,
+        drift_lr=None, drift_lr_d=None, drift_lr_g=None, drift_optimizer="sgd", drift_order="d-first",
+        drift_n_critic=1, drift_n_gen=1):
     """Equilibrium analysis: Jacobian at θ = φ = 0, exact and numeric eigenvalues (with
     their d-fold multiplicity), the linear verdict, and a numeric verdict by integration."""
     from ..io import FIGURE_FORMATS, check_output
@@ -45,7 +49,11 @@ def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, swee
         raise InputError(f"{loss} is defined only in discrete time; its gradient field is the bilinear game's "
                          f"(see `diracgan eig --loss gp0 --lam 0`)")
     d = dim or 2
+    drifted = drift_of(drift, drift_lr, drift_lr_d, drift_lr_g, drift_order, drift_n_critic, drift_n_gen,
+                       drift_optimizer)
     if sweep is not None:
+        if drifted is not None:
+            raise InputError("--sweep draws the eigenvalues of the flow itself; it does not take --drift")
         eig_sweep(game, d, sweep, out, style)
         return
     from ..analysis.linear import analyse
@@ -62,14 +70,29 @@ def eig(loss, lam, c, dim, theta, phi, horizon, no_numeric, as_json, latex, swee
     verdict = None
     if not no_numeric:
         verdict = numeric_verdict(game, th, ph, dim=d, horizon=horizon, linear=analysis)
+    modified = None
+    if drifted is not None:
+        from ..analysis.drift import drift_analysis
+
+        modified = drift_analysis(game, drifted[0], *drifted[1:], dim=d)
     if as_json:
         import json
 
-        click.echo(json.dumps(json_safe(analysis_json(analysis, verdict)), ensure_ascii=False, indent=2))
+        doc = analysis_json(analysis, verdict)
+        if modified is not None:
+            doc["drift"] = modified.as_dict()
+        click.echo(json.dumps(json_safe(doc), ensure_ascii=False, indent=2))
     elif latex:
-        click.echo(analysis_latex(analysis, verdict))
+        text = analysis_latex(analysis, verdict)
+        if modified is not None:
+            rows = modified.latex_rows()
+            text = text.replace("\n\\end{align*}", "".join(" \\\\\n  " + r for r in rows) + "\n\\end{align*}", 1)
+            text += "\n% modified-flow verdict: " + modified.verdict_text()
+        click.echo(text)
     else:
         click.echo(analysis_text(analysis, verdict))
+        if modified is not None:
+            click.echo(modified.text())
 
 
 def eig_sweep(game, d, sweep, out, style="paper"):
@@ -117,7 +140,7 @@ def eig_sweep(game, d, sweep, out, style="paper"):
 @STYLE_OPTION
 @game_choice
 def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampening, weight_decay, mode, order,
-              n_critic, n_gen, dim, as_json, out, style):
+              n_critic, n_gen, dim, as_json, out, style, sga_lambda=None, sga_align=False, lookahead=None):
     """Local stability of the discrete update map at the equilibrium.
 
     With single values: the map's matrix, eigenvalues, spectral radius ρ and the largest
@@ -141,8 +164,11 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
     for k in ("momentum", "dampening"):
         if k in scalars:
             hyper[k] = scalars[k]
+    from .options import lookahead_of
+
     factory = scheme_factory(optimizer, lr=scalars.get("lr"), lr_d=scalars.get("lr_d"), lr_g=scalars.get("lr_g"),
-                             mode=mode, order=order, n_critic=n_critic, n_gen=n_gen, **hyper)
+                             mode=mode, order=order, n_critic=n_critic, n_gen=n_gen, game=game,
+                             lookahead=lookahead_of(lookahead), sga_lambda=sga_lambda, sga_align=sga_align, **hyper)
     if not ranges:
         result = discrete_stability(game, factory(), dim)
         if as_json:
@@ -163,7 +189,8 @@ def stability(loss, lam, c, optimizer, lr, lr_d, lr_g, momentum, nesterov, dampe
         check_output(out, FIGURE_FORMATS)
     size = "×".join(str(len(ranges[k])) for k in order_axes)
     fixed = ", ".join(f"{game.spec.param(k).symbol} = {v:g}" for k, v in game.values if k not in order_axes)
-    click.echo(f"{game.name}{f' ({fixed})' if fixed else ''}, {smap.scheme.opt_g.name}, {smap.scheme.mode}: ρ on a {size} grid in {elapsed * 1000:.0f} ms; "
+    adjust = getattr(smap.scheme, "adjust", None)
+    click.echo(f"{game.name}{f' ({fixed})' if fixed else ''}, {adjust.name if adjust else smap.scheme.opt_g.name}, {smap.scheme.mode}: ρ on a {size} grid in {elapsed * 1000:.0f} ms; "
                f"stable (ρ < 1) on {100 * smap.stable_fraction():.1f}% of it"
                + (f"; ρ exceeds the float range (unstable) at {smap.n_overflow} points" if smap.n_overflow else "")
                + (f"; not differentiable at the equilibrium at {smap.n_not_differentiable} points (left out)"

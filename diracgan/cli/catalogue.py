@@ -9,16 +9,18 @@ import click
 from ..errors import InputError
 from .options import LOSS_CHOICE
 
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--markdown", is_flag=True, help="The registry as a Markdown table (as in the README).")
 def games(as_json, markdown):
     """List the games: losses, derived fields, parameters, references."""
-    from ..report import games_json, games_markdown, games_text
+    from .games_cache import rendering
 
     if as_json and markdown:
         raise InputError("give --json or --markdown, not both")
-    click.echo(games_json() if as_json else games_markdown() if markdown else games_text())
+    # The stored rendering (derived once, checked by a test), so listing needs no sympy.
+    click.echo(rendering("json" if as_json else "markdown" if markdown else "text"))
 
 
 @click.command()
@@ -30,8 +32,11 @@ def games(as_json, markdown):
 @click.option("--list", "list_only", is_flag=True, help="List the catalogue and exit.")
 @click.option("--style", type=click.Choice(["paper", "talk"]), default="paper", show_default=True,
               help="talk: slide-ready (larger fonts, thicker lines); needs --dir other than figures/.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar  [default: only on a terminal]")
-def figures(only, check_only, folder, list_only, style, progress):
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=64), default=2, show_default=True,
+              help="Worker processes drawing at once (1: all in this process); the files are the same.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar  [default: a bar on a terminal, else one line per figure on stderr]")
+def figures(only, check_only, folder, list_only, style, jobs, progress):
     """Regenerate every figure of the catalogue (byte-identical for the same library versions)."""
     import os
 
@@ -44,7 +49,7 @@ def figures(only, check_only, folder, list_only, style, progress):
             click.echo(f"{e.name:<20} {e.filename:<24} {e.caption}")
         return
     if check_only:
-        results = check(folder, list(only) or None, progress=progress)
+        results = check(folder, list(only) or None, progress=progress, jobs=jobs)
         bad = [(f, s) for f, s in results if s != "ok"]
         for f, s in results:
             click.echo(f"{s:<8} {f}")
@@ -57,7 +62,7 @@ def figures(only, check_only, folder, list_only, style, progress):
         raise InputError("--style talk writes slide versions; give another folder with --dir (figures/ holds the "
                          "committed paper style)")
     t0 = time.perf_counter()
-    paths = render_all(folder, list(only) or None, progress=progress, style=style)
+    paths = render_all(folder, list(only) or None, progress=progress, style=style, jobs=jobs)
     click.echo(f"rendered {len(paths)} figure(s) into {folder}/ in {time.perf_counter() - t0:.1f} s", err=True)
 
 

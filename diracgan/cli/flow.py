@@ -10,6 +10,7 @@ from ..errors import InputError
 from .options import STYLE_OPTION, POSITIVE, format_vector, game_options, integration_options, make_game_of, \
     resolve_starts, start_options
 
+
 def simulate_from_options(loss, lam, c, dim, theta, phi, n_init, seed, box, starts_file, t_max, method, rtol, atol,
               samples, dt, bound, max_steps):
     from ..dynamics.flow import check_simulation_size, simulate

@@ -29,6 +29,7 @@ COMMANDS = {
     "figures": ("catalogue", "Regenerate every figure of the catalogue (byte-identical for the same library versions)."),
     "animate": ("flow", "Animate a trajectory: the θ-plane (or (θ, φ) plane with the field for d = 1) beside ‖θ‖ and ‖φ‖, as a GIF (matplotlib's PillowWriter, no external program)."),
     "check": ("training", "Cross-check everything against a small torch GAN trained with torch.optim."),
+    "bridge": ("bridge", "Train MLP GANs on 2-D data with any game of the registry; --compare puts the Dirac-GAN's prediction beside the outcome over several seeds."),
     "sweep": ("sweep", "Run a command over a grid of configurations × seeds on Dask distributed, resumably."),
     "explore": ("catalogue", "An interactive explorer in the browser: one self-contained HTML page (no network), with every game and regulariser, the flow and discrete training, and J(0)'s exact eigenvalues, all generated from the same sympy derivation."),
 }

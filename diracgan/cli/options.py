@@ -28,7 +28,8 @@ from ..games import GAMES
 
 LOSS_CHOICE = click.Choice(list(GAMES))
 METHOD_NAMES = ("RK23", "RK45", "DOP853", "Radau", "BDF", "LSODA")  # = dynamics.flow.METHODS (light copy)
-OPTIMIZER_NAMES = ("sgd", "adam", "rmsprop", "optimistic", "extragradient")  # = dynamics.optimizers.OPTIMIZERS
+OPTIMIZER_NAMES = ("sgd", "adam", "rmsprop", "optimistic", "extragradient",   # = dynamics.optimizers.OPTIMIZERS
+                   "sga", "cgd", "hgd", "optimistic-adam")                      # + dynamics.game_optimizers
 
 
 class FiniteFloat(click.ParamType):
@@ -323,6 +324,12 @@ def optimizer_options(f, ranges: bool = False):
     START:STOP:COUNT strings for the stability map)."""
     num = RANGE if ranges else NUMBER
     extra = " (a number or START:STOP:COUNT)" if ranges else ""
+    f = click.option("--lookahead", default=None, metavar="K,ALPHA",
+                     help="Lookahead-minmax around any optimizer: every K steps both players' slow weights move "
+                          "ALPHA ∈ (0, 1] towards the fast ones (Chavdarova et al. 2021).")(f)
+    f = click.option("--sga-align", is_flag=True, default=False,
+                     help="SGA: the paper's sign alignment of λ (Balduzzi et al. 2018, Algorithm 1).")(f)
+    f = click.option("--sga-lambda", type=NUMBER, default=None, help="SGA: the weight λ of Aᵀξ (default 1).")(f)
     f = click.option("--n-gen", type=PER_STEP, default=1, show_default=True,
                      help="Generator steps per iteration (alternating).")(f)
     f = click.option("--n-critic", type=PER_STEP, default=1, show_default=True,
@@ -354,6 +361,65 @@ def optimizer_options(f, ranges: bool = False):
 
 def optimizer_range_options(f):
     return optimizer_options(f, ranges=True)
+
+
+def drift_options(f):
+    """``--drift simultaneous|alternating`` with the step and scheme it is taken for (eig,
+    simulate, phase): the first-order modified flow of Rosca et al. 2021."""
+    f = click.option("--n-gen", "drift_n_gen", type=PER_STEP, default=1, show_default=True,
+                     help="With --drift alternating: generator steps per iteration.")(f)
+    f = click.option("--n-critic", "drift_n_critic", type=PER_STEP, default=1, show_default=True,
+                     help="With --drift alternating: discriminator steps per iteration.")(f)
+    f = click.option("--order", "drift_order", type=click.Choice(["d-first", "g-first"]), default="d-first",
+                     show_default=True, help="With --drift alternating: which player steps first.")(f)
+    f = click.option("--optimizer", "drift_optimizer", type=click.Choice(OPTIMIZER_NAMES), default="sgd",
+                     show_default=True, help="With --drift: the optimizer whose drift is taken (plain sgd).")(f)
+    f = click.option("--lr-g", "drift_lr_g", type=POSITIVE, default=None,
+                     help="With --drift: the generator's learning rate (default H).")(f)
+    f = click.option("--lr-d", "drift_lr_d", type=POSITIVE, default=None,
+                     help="With --drift: the discriminator's learning rate (default H).")(f)
+    f = click.option("--lr", "drift_lr", type=POSITIVE, default=None, metavar="H",
+                     help="With --drift: the step h (one training iteration is time h).")(f)
+    f = click.option("--drift", type=click.Choice(["simultaneous", "alternating"]), default=None,
+                     help="The modified flow of discrete gradient descent with step --lr (discretisation drift, "
+                          "Rosca et al. 2021).")(f)
+    return f
+
+
+def drift_of(drift, lr, lr_d, lr_g, order, n_critic, n_gen, optimizer):
+    """The (DriftScheme, h, α_d, α_g) of the ``--drift`` options, or None without ``--drift``."""
+    if drift is None:
+        given = [name for name, v in (("--lr", lr), ("--lr-d", lr_d), ("--lr-g", lr_g)) if v is not None]
+        if given or n_critic != 1 or n_gen != 1 or order != "d-first" or optimizer != "sgd":
+            raise InputError(f"{', '.join(given) or '--order/--n-critic/--n-gen/--optimizer'}: used only with "
+                             f"--drift simultaneous|alternating")
+        return None
+    from ..derivation.drift import DRIFT_OPTIMIZERS, drift_scheme
+
+    if optimizer not in DRIFT_OPTIMIZERS:
+        raise InputError(f"--drift is derived for plain gradient steps (--optimizer {', '.join(DRIFT_OPTIMIZERS)}), "
+                         f"not {optimizer}")
+    if lr is None and lr_d is None and lr_g is None:
+        raise InputError("--drift needs the step: give --lr H (and optionally --lr-d, --lr-g)")
+    scheme = drift_scheme(drift, order, n_critic, n_gen)
+    h = lr if lr is not None else (lr_g if lr_g is not None else lr_d)
+    return scheme, float(h), (lr_d if lr_d is not None else h) / h, (lr_g if lr_g is not None else h) / h
+
+
+def lookahead_of(text: str | None):
+    """``--lookahead K,ALPHA`` → (k, α), validated (k a whole number ≥ 1, α in (0, 1])."""
+    if text is None:
+        return None
+    from ..dynamics.game_optimizers import parse_lookahead
+
+    parts = [x.strip() for x in str(text).split(",")]
+    if len(parts) != 2:
+        raise InputError(f"--lookahead takes K,ALPHA (e.g. 5,0.5), got {text!r}")
+    try:
+        k, alpha = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise InputError(f"--lookahead takes two numbers K,ALPHA (e.g. 5,0.5), got {text!r}") from None
+    return parse_lookahead(int(k) if k == int(k) else k, alpha)
 
 
 def hyper_of(betas=None, eps=None, amsgrad=None, alpha=None, centered=None, momentum=None, nesterov=None,

@@ -10,7 +10,10 @@ import click
 from ..errors import InputError
 from ..games import REGULARISERS
 from .options import LOSS_CHOICE, POSITIVE, RECORD_EVERY, STEPS, STYLE_OPTION, FiniteFloat, game_options, \
-    hyper_of, make_game_of, optimizer_options, require_torch, resolve_starts, start_options
+    hyper_of, lookahead_of, make_game_of, optimizer_options, require_torch, resolve_starts, start_options
+
+GAME_OPTIMIZER_NAMES = ("sga", "cgd", "hgd", "optimistic-adam")   # = dynamics.game_optimizers.GAME_OPTIMIZER_NAMES
+
 
 REFERENCE_FLOW_STEPS = 5_000
 """Solver-step budget of the gradient-flow reference drawn by ``train --plot``."""
@@ -38,7 +41,8 @@ REFERENCE_FLOW_STEPS = 5_000
               help="Progress bar on stderr  [default: only on a terminal, for long runs]")
 def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, optimizer, lr, lr_d, lr_g, betas, eps,
           amsgrad, alpha, centered, momentum, nesterov, dampening, weight_decay, mode, order, n_critic, n_gen, steps,
-          ema, record_every, bound, backend, out, plot, style, quiet, progress):
+          ema, record_every, bound, backend, out, plot, style, quiet, progress, sga_lambda=None, sga_align=False,
+          lookahead=None):
     """Train with discrete steps: real optimizers, update schemes, n_critic, EMA.
 
     Prints (on stdout) the run's outcome, the EMA's gain (how much closer to the equilibrium
@@ -64,7 +68,28 @@ def train(loss, lam, c, dim, clip, theta, phi, n_init, seed, box, starts_file, o
     kwargs = dict(optimizer=optimizer, lr=lr, lr_d=lr_d, lr_g=lr_g, mode=mode, order=order, n_critic=n_critic,
                   n_gen=n_gen, steps=steps, ema=ema, bound=bound, record_every=record_every, **hyper)
     t0 = time.perf_counter()
-    if backend == "torch":
+    lookahead = lookahead_of(lookahead)
+    if (sga_lambda is not None or sga_align) and optimizer != "sga":
+        raise InputError(f"--sga-lambda and --sga-align are options of --optimizer sga, not {optimizer}")
+    if optimizer in GAME_OPTIMIZER_NAMES or lookahead is not None:
+        from ..dynamics.game_optimizers import game_scheme
+
+        scheme = game_scheme(game, optimizer, lr=lr, lr_d=lr_d, lr_g=lr_g, mode=mode, order=order,
+                             n_critic=n_critic, n_gen=n_gen, lookahead=lookahead, sga_lambda=sga_lambda,
+                             sga_align=sga_align, **hyper)
+        if backend == "torch":
+            from ..torchgan.game_optimizers import train_torch_game
+
+            if ema is not None:
+                raise InputError("--ema is not available with --backend torch for the game optimizers and "
+                                 "--lookahead; use --backend numpy")
+            run = train_torch_game(game, th, ph, scheme, steps=steps, bound=bound, record_every=record_every)
+        else:
+            from ..dynamics.training import train as train_numpy
+
+            run = train_numpy(game, th, ph, scheme=scheme, steps=steps, ema=ema, bound=bound,
+                              record_every=record_every, progress=False if quiet else progress)
+    elif backend == "torch":
         from ..torchgan.training import train_torch
 
         run = train_torch(game, th, ph, **kwargs)
@@ -155,7 +180,10 @@ def flow_samples(t_max: float, steps: int) -> int:
 @click.option("--quick", is_flag=True, help="Fewer points, fewer ODE games, 200-step optimizer comparisons (instead of 1000).")
 @click.option("--detail", is_flag=True, help="Each row's detail under it.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar  [default: only on a terminal]")
-def check(losses, check_regs, as_json, quick, detail, progress):
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Processes computing the rows (the same rows either way; at most the number of CPUs)  "
+                   "[default: min(2, CPUs)]")
+def check(losses, check_regs, as_json, quick, detail, progress, jobs):
     """Cross-check everything against a small torch GAN trained with torch.optim.
 
     1. autograd gradients of the torch losses = the symbolic field; 2. every numpy optimizer
@@ -167,7 +195,11 @@ def check(losses, check_regs, as_json, quick, detail, progress):
 
     t0 = time.perf_counter()
     wanted = list(losses) + [f"+{r}" for r in check_regs]
-    results = run_checks(wanted or None, quick=quick, progress=progress)
+    import os
+
+    cpus = os.cpu_count() or 1
+    jobs = min(2, cpus) if jobs is None else min(jobs, cpus)
+    results = run_checks(wanted or None, quick=quick, progress=progress, workers=jobs)
     if as_json:
         import json
 

@@ -16,17 +16,18 @@ parameter grid is evaluated in the same single call.  The state order everywhere
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Sequence
 
 import numpy as np
 import scipy.special
 import sympy as sp
 
+from ..errors import InputError
 from ..games import Game, GameSpec
 from .symbolic import branch, derive, gaussian_mean, switching_functions
 
-__all__ = ["VectorField", "vector_field", "velocity", "jacobian", "NUMERIC_FUNCTIONS"]
+__all__ = ["VectorField", "vector_field", "velocity", "jacobian", "NUMERIC_FUNCTIONS", "MAX_SWITCHES"]
 
 
 def _softplus(x):
@@ -41,6 +42,10 @@ GAUSS_HERMITE_NUMERIC_NODES = 200
 """Nodes of the Gauss–Hermite rule with which the numeric fields evaluate Gaussian expectations
 (instance noise on non-polynomial losses); the relative error of E f(m + sZ) for softplus and
 σ is below 1e-15 for s ≤ 2 and about 1e-9 at s = 4 (measured in tests/test_family.py)."""
+
+MAX_SWITCHES = 8
+"""Most switching surfaces of a non-smooth field that the integrator follows (each is an event
+and a Filippov sliding mode; every registered game and regulariser has at most 2)."""
 
 _HERMITE = np.polynomial.hermite.hermgauss(GAUSS_HERMITE_NUMERIC_NODES)
 
@@ -72,7 +77,23 @@ def _lambdify(args, exprs, cse=True):
         return opaque[f](m, v)
 
     exprs = [sp.sympify(e).replace(lambda z: isinstance(z, gaussian_mean), replace) for e in exprs]
+    if any(e.has(sp.Heaviside) for e in exprs):
+        # sympy prints Heaviside(x) as a Piecewise in x; with a Max or Min inside x that grows
+        # combinatorially and nests Piecewise conditions, which numpy.select rejects: such a
+        # step is one opaque call instead (the same values: 0, ½ at 0, 1, and 1 for NaN as select).
+        nested = (sp.Max, sp.Min, sp.Heaviside, sp.Piecewise)
+        step = sp.Function("heaviside_of_switch")
+        modules["heaviside_of_switch"] = _heaviside
+        exprs = [e.replace(lambda z: isinstance(z, sp.Heaviside) and z.args[0].has(*nested)
+                           and tuple(z.args[1:]) in ((), (sp.S.Half,)),
+                           lambda z: step(z.args[0])) for e in exprs]
     return sp.lambdify(args, exprs, modules=[modules, "numpy"], cse=cse)
+
+
+def _heaviside(x):
+    """sympy's Heaviside(x) as its numpy printer evaluates it: 0 for x < 0, ½ at 0, else 1."""
+    x = np.asarray(x, dtype=float)
+    return np.where(x < 0, 0.0, np.where(x == 0, 0.5, 1.0))
 
 
 def _extreme(x):
@@ -139,11 +160,27 @@ class VectorField:
         # Which invariants (p, a, b) the field coefficients use: the column kernel computes only these.
         used = set().union(*(sp.sympify(e).free_symbols for e in derivation.field_exprs()))
         self._uses = tuple(x in used for x in derivation.args[:3])
+        self._cse = cse
         self._jacobian = _lambdify(derivation.args, derivation.jacobian_exprs(), cse)
-        # A non-smooth field (max, abs, relu in a loss) is smooth off the surfaces s_k = 0.
-        self.switches = switching_functions(derivation.field_exprs())
-        self._switches = _lambdify(derivation.args, list(self.switches), cse) if self.switches else None
-        self._filippov = [self._filippov_parts(s, cse) for s in self.switches]
+
+    @cached_property
+    def switches(self) -> tuple:
+        """The switching functions s_k of a non-smooth field (max, abs, relu in a loss), which is
+        smooth off the surfaces s_k = 0; derived on first use (only the integrator needs them).
+        More than :data:`MAX_SWITCHES` is refused (:class:`~diracgan.errors.InputError`)."""
+        found = switching_functions(self.derivation.field_exprs())
+        if len(found) > MAX_SWITCHES:
+            raise InputError(f"{self.spec.name}'s field switches on {len(found)} surfaces (from max, abs, relu in "
+                             f"its losses); the integrator follows at most {MAX_SWITCHES}: use fewer max/abs/relu terms")
+        return found
+
+    @cached_property
+    def _switches(self):
+        return _lambdify(self.derivation.args, list(self.switches), self._cse) if self.switches else None
+
+    @cached_property
+    def _filippov(self) -> list:
+        return [self._filippov_parts(s, self._cse) for s in self.switches]
 
     def _filippov_parts(self, switch, cse):
         """For one switching function s: the coefficients of f₊ and f₋ (the field on either side)

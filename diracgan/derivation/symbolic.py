@@ -32,6 +32,14 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from ..games import GameSpec, Param
+from .budget import SIMPLIFY_SIZE, TIDY_SIZE, TIDY_TERMS, expanded_terms, tree_size
+from .gaussian import (
+    _Z_DISPLAY,
+    GAUSS_HERMITE_NODES,
+    expand_gaussian_means,
+    gaussian_expectation,
+    gaussian_mean,
+)
 
 __all__ = [
     "softplus",
@@ -39,6 +47,7 @@ __all__ = [
     "gaussian_mean",
     "numeric_expr",
     "switching_functions",
+    "SWITCH_CANDIDATES",
     "branch",
     "gaussian_expectation",
     "expand_gaussian_means",
@@ -102,117 +111,6 @@ class softplus(sp.Function):
 
     def _latex(self, printer):
         return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
-
-
-class gaussian_mean(sp.Function):
-    """E f(m + √v·Z), Z ~ N(0, 1): the Gaussian smoothing of f, as a function of the mean m and
-    the variance v ≥ 0.  Arguments: ``(Lambda(x, f(x)), m, v)``.
-
-    Exact where it can be: f(m) at v = 0, and the moments E Z^(2k) = (2k − 1)!! for polynomial f.
-    Its derivatives are of the same kind, ∂_m E f(m + √v Z) = E f'(m + √v Z) and, by the heat
-    equation (Stein's lemma), ∂_v E f(m + √v Z) = ½ E f''(m + √v Z), so they stay smooth at
-    v = 0 (a Gauss–Hermite sum written out in √v would not).  Numerically it is the
-    ``GAUSS_HERMITE_NODES``-node Gauss–Hermite rule (:func:`expand_gaussian_means`).
-    """
-
-    nargs = 3
-
-    @classmethod
-    def eval(cls, f, m, v):
-        if not isinstance(f, sp.Lambda):
-            return None
-        if v.is_zero:
-            return f(m)
-        x = f.variables[0]
-        if f.expr.is_polynomial(x):
-            return _polynomial_mean(f.expr, x, m, v)
-        return None
-
-    def fdiff(self, argindex=1):
-        f, m, v = self.args
-        x = f.variables[0]
-        if argindex == 2:
-            return gaussian_mean(sp.Lambda(x, sp.diff(f.expr, x)), m, v)
-        if argindex == 3:
-            return gaussian_mean(sp.Lambda(x, sp.diff(f.expr, x, 2)), m, v) / 2
-        raise sp.ArgumentIndexError(self, argindex)
-
-    def _eval_is_real(self):
-        return True
-
-    def _latex(self, printer):
-        f, m, v = self.args
-        return r"\mathbb{E}_Z\left[%s\right]" % printer._print(f.expr.subs(f.variables[0], m + sp.sqrt(v) * _Z_DISPLAY))
-
-
-_Z_DISPLAY = sp.Symbol("Z", real=True)
-GAUSS_HERMITE_NODES = 40
-"""Nodes of the Gauss–Hermite rule for Gaussian expectations of non-polynomial losses (exact
-for polynomials of degree ≤ 79; the error on the softplus/sigmoid losses is measured in
-tests/test_family.py)."""
-
-
-def _polynomial_mean(body, x, m, v):
-    """E p(m + √v Z) for a polynomial p, exactly: Σ_k c_k Σ_j C(k, 2j) m^(k−2j) v^j (2j − 1)!!."""
-    out = sp.S.Zero
-    for (k,), c in sp.Poly(body, x).terms():
-        out += c * sum(sp.binomial(k, 2 * j) * m ** (k - 2 * j) * v**j * sp.factorial2(2 * j - 1)
-                       for j in range(k // 2 + 1))
-    return sp.expand(out)
-
-
-def gaussian_expectation(expr, variables, variance):
-    """E expr with each of ``variables`` shifted by its own independent N(0, ``variance``) noise.
-
-    Every additive term must be (a factor free of the variables) × (a polynomial in them, or
-    one function of a single linear combination L = Σ c_i x_i + c₀ of them); the latter
-    becomes ``gaussian_mean(f, L, Σ c_i² · variance)``.  Anything else (products of such
-    functions, non-smooth functions, whose Gaussian smoothing this module does not derive)
-    raises :class:`~diracgan.errors.InputError`.
-    """
-    out = sp.S.Zero
-    for term in sp.Add.make_args(sp.expand(expr, deep=False, mul=True, multinomial=False, power_exp=False,
-                                           power_base=False, log=False)):
-        indep, dep = term.as_independent(*variables, as_Add=False)
-        if dep == 1:
-            out += term
-            continue
-        if dep.is_polynomial(*variables):
-            mean = dep
-            for x in variables:
-                y = sp.Dummy("y", real=True)
-                mean = _polynomial_mean(mean.subs(x, y), y, x, variance) if mean.has(x) else mean
-            out += indep * mean
-            continue
-        if isinstance(dep, sp.Function) and len(dep.args) == 1:
-            arg = dep.args[0]
-            coeffs = [sp.diff(arg, x) for x in variables]
-            if all(not c.has(*variables) for c in coeffs) and not dep.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside):
-                x = sp.Dummy("x", real=True)
-                var = sum(c**2 for c in coeffs) * variance
-                out += indep * gaussian_mean(sp.Lambda(x, dep.func(x)), arg, var)
-                continue
-        from ..errors import InputError
-
-        raise InputError(f"instance noise needs each loss term to be a polynomial in D, or a smooth function of "
-                         f"one linear combination of D(real) and D(fake); cannot take the expectation of {dep}")
-    return out
-
-
-def expand_gaussian_means(expr, nodes: int = GAUSS_HERMITE_NODES):
-    """``expr`` with every :class:`gaussian_mean` written out as its Gauss–Hermite sum
-    Σ_i w_i/√π f(m + √(2v) x_i) (numpy's ``hermgauss`` nodes and weights, as floats)."""
-    if not expr.has(gaussian_mean):
-        return expr
-    import numpy as np
-
-    xs, ws = np.polynomial.hermite.hermgauss(nodes)
-
-    def written_out(f, m, v):
-        scale = sp.sqrt(2 * v)
-        return sp.Add(*[sp.Float(w / np.sqrt(np.pi), 17) * f(m + sp.Float(x, 17) * scale) for x, w in zip(xs, ws)])
-
-    return expr.replace(lambda e: isinstance(e, gaussian_mean), lambda e: written_out(*e.args))
 
 
 class _DotSymbol(sp.Symbol):
@@ -448,23 +346,41 @@ def _off_switches(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero) if expr.has(sp.DiracDelta) else expr
 
 
+SWITCH_CANDIDATES = 16
+"""Most candidate switching functions that :func:`switching_functions` compares with
+``simplify`` (pairwise, so the cost is quadratic); more go by expansion (symbolic budget)."""
+
+
 def switching_functions(exprs) -> tuple[sp.Expr, ...]:
     """The distinct switching functions s of a non-smooth field: the arguments of Heaviside,
     sign, Max/Min (as differences) and Abs in ``exprs``, in the invariants.  The field is smooth
-    off the surfaces s = 0."""
-    found: list[sp.Expr] = []
+    off the surfaces s = 0.
+
+    Within the symbolic budget (at most :data:`SWITCH_CANDIDATES` candidates, each of at most
+    ``SIMPLIFY_SIZE`` nodes) candidates are simplified and s and −s merged by ``simplify``;
+    beyond it, by expansion, which may keep two forms of one surface apart but always ends."""
+    cands: list[sp.Expr] = []
+    seen: set = set()
     for expr in exprs:
         for node in sp.preorder_traversal(sp.sympify(expr)):
+            if node in seen:
+                continue
             if isinstance(node, (sp.Heaviside, sp.sign, sp.Abs)):
-                cand = [node.args[0]]
+                seen.add(node)
+                new = [node.args[0]]
             elif isinstance(node, (sp.Max, sp.Min)):
-                cand = [node.args[i] - node.args[j] for i in range(len(node.args)) for j in range(i)]
+                seen.add(node)
+                new = [node.args[i] - node.args[j] for i in range(len(node.args)) for j in range(i)]
             else:
                 continue
-            for c in cand:
-                c = sp.simplify(c)
-                if not c.is_number and not any(sp.simplify(c - f) == 0 or sp.simplify(c + f) == 0 for f in found):
-                    found.append(c)
+            cands.extend(c for c in new if c not in cands)
+    cheap = len(cands) <= SWITCH_CANDIDATES and all(tree_size(c, SIMPLIFY_SIZE) <= SIMPLIFY_SIZE for c in cands)
+    canon = sp.simplify if cheap else sp.expand
+    found: list[sp.Expr] = []
+    for c in cands:
+        c = canon(c)
+        if not c.is_number and not any(canon(c - f) == 0 or canon(c + f) == 0 for f in found):
+            found.append(c)
     return tuple(found)
 
 
@@ -476,10 +392,13 @@ def branch(expr: sp.Expr, switch: sp.Expr, side: int) -> sp.Expr:
     −1: switch < 0): every Heaviside, sign, Abs, and two-argument Max/Min whose argument
     (difference) is ±``switch`` takes that side's smooth branch.  These are the two fields
     f₊ and f₋ of a Filippov system."""
+    cheap = tree_size(switch, SIMPLIFY_SIZE) <= SIMPLIFY_SIZE
+
     def orientation(x):
-        if sp.simplify(x - switch) == 0:
+        canon = sp.simplify if cheap and tree_size(x, SIMPLIFY_SIZE) <= SIMPLIFY_SIZE else sp.expand
+        if canon(x - switch) == 0:
             return 1
-        if sp.simplify(x + switch) == 0:
+        if canon(x + switch) == 0:
             return -1
         return 0
 
@@ -517,8 +436,12 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     ``sp.simplify`` would be slower and may rewrite σ through exponentials; ``factor_terms``
     and ``cancel`` on rational parts keep expressions short and still exact.
     """
-    expr = sp.factor_terms(sp.sympify(expr))
-    if expr.has(sigmoid, softplus):
+    expr = sp.sympify(expr)
+    if tree_size(expr, TIDY_SIZE) > TIDY_SIZE:
+        return expr     # over the symbolic budget: factor_terms alone is superlinear in the size
+    expr = sp.factor_terms(expr)
+    if expr.has(sigmoid, softplus) or expanded_terms(expr) > TIDY_TERMS:
+        # (Over the symbolic budget, cancel would multiply out thousands of terms: kept as it is.)
         return expr
     return sp.factor_terms(sp.cancel(expr))
 

@@ -3,11 +3,33 @@
 Every optimizer updates a batch of parameters (any shape; the runs of a batch along the first
 axis) from their gradients, keeping its state in a dict of arrays.  Hyperparameters may be
 scalars or arrays that broadcast against the parameters (an (N, 1) learning rate gives every
-run its own), which is how stability maps evaluate a whole grid in one call.  Interface::
+run its own), which is how stability maps evaluate a whole grid in one call.
+
+The interface (what :class:`~diracgan.dynamics.training.Scheme` and the stability maps call,
+and what a new optimizer implements)::
 
     opt = SGD(lr=0.1, momentum=0.9)
-    state = opt.init(param)            # arrays of zeros, step count 0
-    param = opt.step(param, grad, state)   # returns the new parameter, updates state in place
+    state = opt.init(param)                         # {"step": 0, arrays named as torch.optim names them}
+    new = opt.step(param, grad, state)              # a new array; state updated in place
+    new = opt.step(param, grad, state, out=buf)     # the same values written into buf (no allocation)
+
+* ``init(param) -> dict``: the state, with ``"step"`` (the number of updates taken) and the
+  optimizer's buffers under torch.optim's names (``momentum_buffer``, ``exp_avg``, …; the
+  stability maps read and set them).  Scratch space lives in the same dict (key ``"scratch"``).
+* ``step(param, grad, state, out=None) -> ndarray``: one update.  ``param`` and ``grad`` are
+  never modified.  ``out``, when given, is an array of the result's shape that overlaps
+  neither ``param`` nor ``grad``; the new parameter is written into it and returned, so a
+  training loop that alternates between preallocated buffers allocates nothing per step.
+  (A subclass may also return a fresh array; callers use the returned value.)
+* Subclasses implement ``_update(param, g, state, out)``: g is the gradient with the L2 weight
+  decay already added (``grad + weight_decay·param``, in scratch space); write the new
+  parameter into ``out`` (which the base class has allocated if the caller did not) and return
+  it.  ``linear`` says whether the update is linear in (param, grad, state), which the stability
+  maps need; ``name`` is the registry key in :data:`OPTIMIZERS`.
+
+Every update is written as a sequence of in-place numpy operations whose roundings are those of
+the expressions below, in this order (the torch cross-check compares with torch.optim to 1e-13,
+and the results are bit-identical to the allocating formulas they replaced).
 
 Update rules (torch.optim, single-tensor CPU implementation, ``maximize=False``; sources:
 ``torch/optim/sgd.py``, ``adam.py``, ``rmsprop.py``, torch 2.13), with g the gradient plus
@@ -33,6 +55,7 @@ Beyond torch.optim, the two standard fixes for rotation:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -40,15 +63,41 @@ import numpy as np
 from ..errors import InputError
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "Optimistic", "Extragradient", "OPTIMIZERS", "make_optimizer",
-           "lerp"]
+           "lerp", "lerp_into", "lerp_branch"]
 
 
 def lerp(start, end, weight):
-    """torch.lerp's CPU formula, so EMA and moment averages round exactly like torch."""
+    """torch.lerp's CPU formula, so EMA and moment averages round exactly like torch:
+    start + w (end − start) where |w| < 0.5, end − (end − start)(1 − w) elsewhere."""
     weight = np.asarray(weight, dtype=float)
     small = start + weight * (end - start)
     large = end - (end - start) * (1 - weight)
     return np.where(np.abs(weight) < 0.5, small, large)
+
+
+def lerp_branch(weight) -> str:
+    """Which of torch.lerp's two formulas ``weight`` takes: "small" (|w| < 0.5 everywhere),
+    "large" (nowhere) or "mixed" (an array with both)."""
+    small = np.abs(np.asarray(weight, dtype=float)) < 0.5
+    return "small" if small.all() else "large" if not small.any() else "mixed"
+
+
+def lerp_into(start, end, weight, out, tmp, branch: str | None = None):
+    """:func:`lerp` written into ``out`` (which may be ``start``), with ``tmp`` as scratch of the
+    same shape: bit-identical to ``lerp(start, end, weight)``, allocation-free unless an array
+    weight mixes both branches.  ``branch``: :func:`lerp_branch` of the weight, if known."""
+    branch = branch or lerp_branch(weight)
+    if branch == "small":
+        np.subtract(end, start, out=tmp)
+        np.multiply(tmp, weight, out=tmp)
+        np.add(start, tmp, out=out)
+    elif branch == "large":
+        np.subtract(end, start, out=tmp)
+        np.multiply(tmp, 1 - np.asarray(weight, dtype=float), out=tmp)
+        np.subtract(end, tmp, out=out)
+    else:
+        out[...] = lerp(start, end, weight)
+    return out
 
 
 def _check(name: str, value, lower: float = 0.0, upper: float | None = None, open_lower: bool = False,
@@ -64,19 +113,33 @@ def _check(name: str, value, lower: float = 0.0, upper: float | None = None, ope
         raise InputError(f"{name} must be finite and {lo}{hi}, got {got}")
 
 
+def _scratch(state: dict, shape: tuple, n: int) -> np.ndarray:
+    """``n`` scratch arrays of ``shape`` kept in the state (allocated on the first step)."""
+    work = state.get("scratch")
+    if work is None or work.shape[1:] != shape or work.shape[0] < n:
+        work = state["scratch"] = np.empty((n,) + shape)
+    return work
+
+
 @dataclass(frozen=True)
 class Optimizer:
-    """Base class: ``init`` makes the state, ``step`` applies one update."""
+    """Base class: ``init`` makes the state, ``step`` applies one update (see the module doc)."""
 
     lr: float = 1e-3
     weight_decay: float = 0.0
 
     name = "optimizer"
     linear = True   # is the update linear in (param, grad, state)? (needed for stability maps)
+    n_scratch = 2   # scratch arrays _update needs besides the decayed gradient
 
     def __post_init__(self):
         _check("lr", self.lr, open_lower=True)
         _check("weight_decay", self.weight_decay)
+        # Cached once (the dataclass is frozen): the broadcast shape of the hyperparameters and
+        # whether there is any weight decay.
+        object.__setattr__(self, "_hyper_shape", np.broadcast_shapes(*(np.shape(getattr(self, f.name))
+                                                                        for f in fields(self))))
+        object.__setattr__(self, "_decay", bool(np.any(self.weight_decay)))
 
     def hyper(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -85,9 +148,27 @@ class Optimizer:
         return {"step": 0}
 
     def _decayed(self, param, grad):
-        return grad + self.weight_decay * param if np.any(self.weight_decay) else grad
+        """g + weight_decay·p (a new array; the look-ahead of extragradient uses it)."""
+        return grad + self.weight_decay * param if self._decay else grad
 
-    def step(self, param: np.ndarray, grad: np.ndarray, state: dict) -> np.ndarray:  # pragma: no cover
+    def step(self, param: np.ndarray, grad: np.ndarray, state: dict, out: np.ndarray | None = None) -> np.ndarray:
+        """One update of ``param`` (…, d) with gradient ``grad``; returns the new parameter
+        (written into ``out`` when given; see the module doc)."""
+        param = np.asarray(param, dtype=float)
+        grad = np.asarray(grad, dtype=float)
+        shape = param.shape if param.shape == grad.shape and not self._hyper_shape else \
+            np.broadcast_shapes(param.shape, grad.shape, self._hyper_shape)
+        work = _scratch(state, shape, self.n_scratch + 1)
+        if out is None:
+            out = np.empty(shape)
+        if self._decay:          # g + wd·p, in that rounding (wd·p first, then the sum)
+            g = np.multiply(param, self.weight_decay, out=work[-1])
+            g += grad
+        else:
+            g = grad
+        return self._update(param, g, state, out, work)
+
+    def _update(self, param, g, state, out, work):  # pragma: no cover
         raise NotImplementedError
 
 
@@ -111,22 +192,36 @@ class SGD(Optimizer):
         _check("dampening", self.dampening, upper=1.0)
         if self.nesterov and (np.any(np.asarray(self.momentum) <= 0) or np.any(np.asarray(self.dampening) != 0)):
             raise InputError("Nesterov momentum requires momentum > 0 and dampening = 0 (as in torch.optim.SGD)")
+        object.__setattr__(self, "_heavy_ball", bool(np.any(self.momentum)))
+        object.__setattr__(self, "_damped", bool(np.any(self.dampening)))
 
     def init(self, param):
         return {"step": 0, "momentum_buffer": None}
 
-    def step(self, param, grad, state):
-        g = self._decayed(param, grad)
-        if np.any(self.momentum):
+    def _update(self, param, g, state, out, work):
+        tmp = work[0]
+        if self._heavy_ball:
             buf = state["momentum_buffer"]
-            if buf is None:
-                buf = np.array(g, dtype=float, copy=True)
+            if buf is None:                                   # b ← g on the first step
+                buf = state["momentum_buffer"] = np.array(np.broadcast_to(g, out.shape), dtype=float)
             else:
-                buf = buf * self.momentum + (1 - self.dampening) * g
-            state["momentum_buffer"] = buf
-            g = g + self.momentum * buf if self.nesterov else buf
+                if buf.shape != out.shape:    # hyperparameter arrays broadcast the state up
+                    buf = state["momentum_buffer"] = np.array(np.broadcast_to(buf, out.shape), dtype=float)
+                buf *= self.momentum                          # μ b + (1 − dampening) g
+                if self._damped:
+                    np.multiply(g, 1 - self.dampening, out=tmp)
+                    buf += tmp
+                else:                                         # g·1.0 = g exactly
+                    buf += g
+            if self.nesterov:                                 # g + μ b
+                np.multiply(buf, self.momentum, out=tmp)
+                tmp += g
+                g = tmp
+            else:
+                g = buf
         state["step"] += 1
-        return param - self.lr * g
+        np.multiply(g, self.lr, out=tmp)
+        return np.subtract(param, tmp, out=out)
 
 
 @dataclass(frozen=True)
@@ -146,25 +241,40 @@ class Adam(Optimizer):
         _check("beta1", self.beta1, upper=1.0, open_upper=True)
         _check("beta2", self.beta2, upper=1.0, open_upper=True)
         _check("eps", self.eps)
+        object.__setattr__(self, "_w1", 1 - self.beta1)
+        object.__setattr__(self, "_w1_branch", lerp_branch(self._w1))
+        object.__setattr__(self, "_scalar_beta2", np.ndim(self.beta2) == 0)
 
     def init(self, param):
         z = np.zeros_like(param, dtype=float)
         return {"step": 0, "exp_avg": z, "exp_avg_sq": z.copy(), "max_exp_avg_sq": z.copy()}
 
-    def step(self, param, grad, state):
-        g = self._decayed(param, grad)
+    def _update(self, param, g, state, out, work):
+        tmp = work[0]
         state["step"] += 1
         t = state["step"]
-        state["exp_avg"] = lerp(state["exp_avg"], g, 1 - self.beta1)
-        state["exp_avg_sq"] = state["exp_avg_sq"] * self.beta2 + (1 - self.beta2) * (g * g)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        if m.shape != out.shape:          # hyperparameter arrays broadcast the state up
+            m = state["exp_avg"] = np.array(np.broadcast_to(m, out.shape))
+            v = state["exp_avg_sq"] = np.array(np.broadcast_to(v, out.shape))
+            state["max_exp_avg_sq"] = np.array(np.broadcast_to(state["max_exp_avg_sq"], out.shape))
+        lerp_into(m, g, self._w1, m, tmp, self._w1_branch)
+        v *= self.beta2                   # β₂ v + (1 − β₂) g²
+        np.multiply(g, g, out=tmp)
+        tmp *= 1 - self.beta2
+        v += tmp
         bias1 = 1 - self.beta1 ** t
-        bias2_sqrt = np.sqrt(1 - self.beta2 ** t)
-        second = state["exp_avg_sq"]
+        # (math.sqrt and np.sqrt are both the correctly rounded square root)
+        bias2_sqrt = math.sqrt(1 - self.beta2 ** t) if self._scalar_beta2 else np.sqrt(1 - self.beta2 ** t)
+        second = v
         if self.amsgrad:
-            state["max_exp_avg_sq"] = np.maximum(state["max_exp_avg_sq"], second)
-            second = state["max_exp_avg_sq"]
-        denom = np.sqrt(second) / bias2_sqrt + self.eps
-        return param - (self.lr / bias1) * (state["exp_avg"] / denom)
+            second = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        np.sqrt(second, out=tmp)          # denom = √v / √(1 − β₂ᵗ) + ε
+        tmp /= bias2_sqrt
+        tmp += self.eps
+        np.divide(m, tmp, out=tmp)        # p − (lr / (1 − β₁ᵗ)) · (m / denom)
+        tmp *= self.lr / bias1
+        return np.subtract(param, tmp, out=out)
 
 
 @dataclass(frozen=True)
@@ -184,25 +294,42 @@ class RMSprop(Optimizer):
         _check("alpha", self.alpha, upper=1.0)
         _check("eps", self.eps)
         _check("momentum", self.momentum)
+        object.__setattr__(self, "_heavy_ball", bool(np.any(self.momentum)))
+        object.__setattr__(self, "_w", 1 - self.alpha)
+        object.__setattr__(self, "_w_branch", lerp_branch(self._w))
 
     def init(self, param):
         z = np.zeros_like(param, dtype=float)
         return {"step": 0, "square_avg": z, "grad_avg": z.copy(), "momentum_buffer": z.copy()}
 
-    def step(self, param, grad, state):
-        g = self._decayed(param, grad)
+    def _update(self, param, g, state, out, work):
+        tmp, avg = work[0], work[1]
         state["step"] += 1
-        state["square_avg"] = state["square_avg"] * self.alpha + (1 - self.alpha) * (g * g)
-        if self.centered:
-            state["grad_avg"] = lerp(state["grad_avg"], g, 1 - self.alpha)
-            avg = np.sqrt(state["square_avg"] - state["grad_avg"] * state["grad_avg"])
+        if state["square_avg"].shape != out.shape:    # hyperparameter arrays broadcast the state up
+            for key in ("square_avg", "grad_avg", "momentum_buffer"):
+                state[key] = np.array(np.broadcast_to(state[key], out.shape))
+        s = state["square_avg"]
+        s *= self.alpha                   # α s + (1 − α) g²
+        np.multiply(g, g, out=tmp)
+        tmp *= self._w
+        s += tmp
+        if self.centered:                 # √(s − ḡ·ḡ)
+            ga = lerp_into(state["grad_avg"], g, self._w, state["grad_avg"], tmp, self._w_branch)
+            np.multiply(ga, ga, out=tmp)
+            np.subtract(s, tmp, out=avg)
+            np.sqrt(avg, out=avg)
         else:
-            avg = np.sqrt(state["square_avg"])
-        avg = avg + self.eps
-        if np.any(self.momentum):
-            state["momentum_buffer"] = state["momentum_buffer"] * self.momentum + g / avg
-            return param - self.lr * state["momentum_buffer"]
-        return param - self.lr * (g / avg)
+            np.sqrt(s, out=avg)
+        avg += self.eps
+        np.divide(g, avg, out=tmp)        # g / a
+        if self._heavy_ball:              # b ← μ b + g/a, p − lr·b
+            buf = state["momentum_buffer"]
+            buf *= self.momentum
+            buf += tmp
+            np.multiply(buf, self.lr, out=tmp)
+        else:
+            tmp *= self.lr
+        return np.subtract(param, tmp, out=out)
 
 
 @dataclass(frozen=True)
@@ -214,12 +341,20 @@ class Optimistic(Optimizer):
     def init(self, param):
         return {"step": 0, "previous_grad": None}
 
-    def step(self, param, grad, state):
-        g = self._decayed(param, grad)
-        prev = g if state["previous_grad"] is None else state["previous_grad"]
-        state["previous_grad"] = np.array(g, dtype=float, copy=True)
+    def _update(self, param, g, state, out, work):
+        tmp = work[0]
+        prev = state["previous_grad"]
+        if prev is None:                  # g₋₁ = g₀
+            prev = g
+        np.multiply(g, 2, out=tmp)        # 2 g − g₋, then g₋ ← g
+        tmp -= prev
+        if prev is g or prev.shape != g.shape:
+            state["previous_grad"] = np.array(g, dtype=float, copy=True)
+        else:
+            prev[...] = g
         state["step"] += 1
-        return param - self.lr * (2 * g - prev)
+        tmp *= self.lr
+        return np.subtract(param, tmp, out=out)
 
 
 @dataclass(frozen=True)
@@ -235,7 +370,9 @@ class Extragradient(SGD):
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "optimistic": Optimistic, "extragradient": Extragradient}
-"""Optimizers by name (the CLI's ``--optimizer`` choices)."""
+"""Optimizers by name (the CLI's ``--optimizer`` choices).  A new optimizer is a frozen
+dataclass subclass of :class:`Optimizer` (hyperparameters as fields, validated in
+``__post_init__``; ``init`` and ``_update`` as in the module doc) registered here."""
 
 
 def make_optimizer(name: str, **hyper) -> Optimizer:

@@ -20,13 +20,15 @@ import csv
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError, check_memory
 
-__all__ = ["SEED_THETA", "SEED_PHI", "DEFAULT_BOX", "default_start", "random_starts", "load_starts", "parse_vector"]
+__all__ = ["SEED_THETA", "SEED_PHI", "DEFAULT_BOX", "default_start", "random_starts", "load_starts", "parse_vector",
+           "read_numeric_file", "read_npy_array", "read_csv_table"]
 
 SEED_THETA = (0.2, 0.1)
 SEED_PHI = (0.1, 0.2)
@@ -94,33 +96,9 @@ def load_starts(path: str | Path, dim: int | None = None) -> tuple[np.ndarray, n
     a ``.npy`` whose dtype is not real numeric (strings, objects, structured, complex,
     dates), JSON nested deeper than a list of starts, a file over 256 MiB.
     """
-    path = Path(path)
     name = str(path)
-    if not path.is_file():
-        raise InputError(f"starts file {name!r} does not exist")
-    ext = path.suffix.lower()
-    if ext not in (".npy", ".csv", ".json"):
-        raise InputError(f"starts file must be .npy, .csv or .json, got {name!r}")
-    try:
-        size = path.stat().st_size
-        if size == 0:
-            raise InputError(f"starts file {name!r} is empty")
-        if size > MAX_START_FILE_BYTES:
-            raise InputError(f"starts file {name!r} has {size / 2**20:.0f} MiB; the limit is "
-                             f"{MAX_START_FILE_BYTES // 2**20} MiB")
-        if ext == ".npy":
-            z = _read_npy_starts(path)
-        elif ext == ".json":
-            z = _read_json_starts(path)
-        else:
-            z = _read_csv_starts(path)
-    except InputError:
-        raise
-    except RecursionError:
-        raise InputError(f"cannot read starts from {name!r}: nested too deeply") from None
-    except (OSError, ValueError, KeyError, TypeError, EOFError, OverflowError, UnicodeDecodeError) as exc:
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise InputError(f"cannot read starts from {name!r}: {reason}") from None
+    z = read_numeric_file(path, "starts", {".npy": _read_npy_starts, ".csv": _read_csv_starts,
+                                           ".json": _read_json_starts})
     if z.ndim == 1:
         z = z[None]
     if z.ndim != 2 or z.shape[0] == 0 or z.shape[1] == 0 or z.shape[1] % 2:
@@ -134,21 +112,63 @@ def load_starts(path: str | Path, dim: int | None = None) -> tuple[np.ndarray, n
     return z[:, :d].copy(), z[:, d:].copy()
 
 
+def read_numeric_file(path: str | Path, what: str, readers: dict[str, Callable[[Path], np.ndarray]],
+                      max_bytes: int = MAX_START_FILE_BYTES) -> np.ndarray:
+    """The checks every file of numbers shares (start files here, the data files of
+    :mod:`diracgan.bridge.data`): the file exists, its extension is one of ``readers``' keys
+    (lower-case, with the dot), it is not empty and at most ``max_bytes``; then
+    ``readers[ext](path)`` reads it.  Every failure, a reader's ``ValueError`` included, is an
+    :class:`InputError` of one line naming ``what`` ("``what`` file 'x.csv' is empty",
+    "cannot read ``what`` from 'x.npy': …").  The caller checks the array's shape and values.
+    """
+    path = Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise InputError(f"{what} file {name!r} does not exist")
+    ext = path.suffix.lower()
+    if ext not in readers:
+        kinds = list(readers)
+        listed = ", ".join(kinds[:-1]) + " or " + kinds[-1] if len(kinds) > 1 else kinds[0]
+        raise InputError(f"{what} file must be {listed}, got {name!r}")
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise InputError(f"{what} file {name!r} is empty")
+        if size > max_bytes:
+            raise InputError(f"{what} file {name!r} has {size / 2**20:.0f} MiB; the limit is "
+                             f"{max_bytes // 2**20} MiB")
+        return readers[ext](path)
+    except InputError:
+        raise
+    except RecursionError:
+        raise InputError(f"cannot read {what} from {name!r}: nested too deeply") from None
+    except (OSError, ValueError, KeyError, TypeError, EOFError, OverflowError, UnicodeDecodeError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise InputError(f"cannot read {what} from {name!r}: {reason}") from None
+
+
 class _Malformed(ValueError):
     """A start file's content is not starts (the message says why)."""
 
 
 def _read_npy_starts(path: Path) -> np.ndarray:
+    return read_npy_array(path, "(N, 2d)")
+
+
+def read_npy_array(path: Path, shape: str) -> np.ndarray:
+    """A ``.npy`` file's array as floats; a ``ValueError`` (for :func:`read_numeric_file`)
+    unless it is one plain real array (no pickles, strings, structured or complex dtypes,
+    dates, booleans).  ``shape`` is named in the advice, e.g. "(N, 2d)"."""
     z = np.load(path, allow_pickle=False)
     if not isinstance(z, np.ndarray):
         raise _Malformed("not a single array")
     kind = z.dtype.kind
     if z.dtype.names is not None:
-        raise _Malformed(f"a structured array (dtype {z.dtype}); save a plain (N, 2d) float array")
+        raise _Malformed(f"a structured array (dtype {z.dtype}); save a plain {shape} float array")
     if kind == "c":
-        raise _Malformed(f"complex numbers (dtype {z.dtype}); starts are real")
+        raise _Malformed(f"complex numbers (dtype {z.dtype}); the values must be real")
     if kind not in "fiu":
-        raise _Malformed(f"dtype {z.dtype} is not real numbers; save a plain (N, 2d) float array")
+        raise _Malformed(f"dtype {z.dtype} is not real numbers; save a plain {shape} float array")
     with np.errstate(over="ignore"):
         return z.astype(float)
 
@@ -214,7 +234,12 @@ def _cell(x: str, row: int, col: int) -> float:
         raise _Malformed(f"row {row}, column {col}: {x.strip()[:40]!r} is not a real number") from None
 
 
-def _read_csv_starts(path: Path) -> np.ndarray:
+def read_csv_table(path: Path) -> tuple[list[str] | None, np.ndarray]:
+    """A CSV of numbers: ``(header, data)``, ``header`` the first line's names when it is a
+    header (every cell an identifier, none a number) else ``None``; ``data`` an (N, width)
+    float array.  Blank lines and lines starting with ``#`` are skipped.  A ``ValueError`` (for
+    :func:`read_numeric_file`) for no rows, a header without rows, rows of unequal length, a
+    cell that is not a real number."""
     with path.open(newline="", encoding="utf-8") as fh:
         rows = [(n, r) for n, r in enumerate(csv.reader(fh), start=1)
                 if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
@@ -232,7 +257,11 @@ def _read_csv_starts(path: Path) -> np.ndarray:
         if len(r) != width:
             raise _Malformed(f"row {n} has {len(r)} values, expected {width}")
         data.append([_cell(x, n, j) for j, x in enumerate(r, start=1)])
-    data = np.array(data, dtype=float).reshape(len(data), width)
+    return header, np.array(data, dtype=float).reshape(len(data), width)
+
+
+def _read_csv_starts(path: Path) -> np.ndarray:
+    header, data = read_csv_table(path)
     if header is None:
         return data
     found = {}

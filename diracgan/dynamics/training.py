@@ -35,7 +35,8 @@ import numpy as np
 from ..derivation.numeric import vector_field
 from ..errors import InputError, check_memory
 from ..games import Game
-from .optimizers import OPTIMIZERS, Extragradient, Optimizer, lerp, make_optimizer
+from .buffers import StateNorm, spares
+from .optimizers import OPTIMIZERS, Extragradient, Optimizer, lerp_branch, lerp_into, make_optimizer
 
 __all__ = ["MODES", "ORDERS", "Scheme", "TrainingRun", "TrainingSetup", "train", "prepare", "gradient_function",
            "default_mode", "divergence_message", "TrainStatus", "check_training_size", "evaluations_per_step",
@@ -51,7 +52,8 @@ class TrainStatus:
     FINISHED = 0
     DIVERGED = 1      #: the iterate became non-finite or reached the bound
     SINGULAR = 2      #: the gradient is not finite at the start (a singular point of the game)
-    NAMES = {0: "finished", 1: "diverged", 2: "singular"}
+    NOT_CONVERGED = 3  #: an inner solve (the torch CGD's conjugate gradients) missed its tolerance
+    NAMES = {0: "finished", 1: "diverged", 2: "singular", 3: "not converged"}
 
 
 @dataclass(frozen=True)
@@ -90,30 +92,45 @@ class Scheme:
     def init(self, theta: np.ndarray, phi: np.ndarray) -> tuple[dict, dict]:
         return self.opt_d.init(phi), self.opt_g.init(theta)
 
-    def _project(self, phi):
-        return phi if self.clip is None else np.clip(phi, -self.clip, self.clip)
+    def _project(self, phi, fresh: bool = False):
+        """The clip of wgan-clip; in place when ``phi`` is a buffer of the step (``fresh``)."""
+        if self.clip is None:
+            return phi
+        return np.clip(phi, -self.clip, self.clip, out=phi if fresh else None)
 
-    def step(self, theta, phi, grad: GradFn, state_d: dict, state_g: dict):
-        """One step of the loop (one generator iteration); returns the new (θ, φ)."""
+    def step(self, theta, phi, grad: GradFn, state_d: dict, state_g: dict, out=None):
+        """One step of the loop (one generator iteration); returns the new (θ, φ).
+
+        ``out``: optional spare buffers ``((θ_a, θ_b), (φ_a, φ_b))`` of the state's shape, none
+        overlapping ``theta`` or ``phi``.  The updates are written into them, alternating between
+        the two when a player takes several steps, so that the step allocates nothing for the
+        iterates and ``theta``, ``phi`` stay intact (the training loop freezes stopped runs
+        at them).  The returned arrays are spares (or fresh arrays from an optimizer that
+        returns its own).
+        """
+        (tb, pb) = out if out is not None else ((None, None), (None, None))
+        fresh = out is not None
         if self.mode == "simultaneous":
             g_theta, g_phi = grad(theta, phi)
             if self.extragradient:
                 # The look-ahead is the same SGD step as the update (weight decay included).
                 theta_x = theta - self.opt_g.lr * self.opt_g._decayed(theta, g_theta)
-                phi_x = self._project(phi - self.opt_d.lr * self.opt_d._decayed(phi, g_phi))
+                phi_x = self._project(phi - self.opt_d.lr * self.opt_d._decayed(phi, g_phi), True)
                 g_theta, g_phi = grad(theta_x, phi_x)
-            phi_new = self._project(self.opt_d.step(phi, g_phi, state_d))
-            theta_new = self.opt_g.step(theta, g_theta, state_g)
+            phi_new = self.opt_d.step(phi, g_phi, state_d, out=pb[0])
+            phi_new = self._project(phi_new, fresh and phi_new is not phi)
+            theta_new = self.opt_g.step(theta, g_theta, state_g, out=tb[0])
             return theta_new, phi_new
 
         def d_steps(theta, phi):
-            for _ in range(self.n_critic):
-                phi = self._project(self.opt_d.step(phi, grad(theta, phi)[1], state_d))
+            for i in range(self.n_critic):
+                new = self.opt_d.step(phi, grad(theta, phi)[1], state_d, out=pb[i % 2])
+                phi = self._project(new, fresh and new is not phi)
             return phi
 
         def g_steps(theta, phi):
-            for _ in range(self.n_gen):
-                theta = self.opt_g.step(theta, grad(theta, phi)[0], state_g)
+            for i in range(self.n_gen):
+                theta = self.opt_g.step(theta, grad(theta, phi)[0], state_g, out=tb[i % 2])
             return theta
 
         if self.order == "d-first":
@@ -342,51 +359,74 @@ def train(
     theta, phi, scheme, steps, rec = setup.theta, setup.phi, setup.scheme, setup.steps, setup.records
     grad = grad or gradient_function(game)
 
+    hist, status, stop_step, messages = _loop(game, setup, grad, progress)
+    return TrainingRun(game, scheme, rec, hist["theta"], hist["phi"], hist["ema_theta"], hist["ema_phi"], status,
+                       stop_step, tuple(messages), ema, setup.config())
+
+
+def _loop(game: Game, setup: TrainingSetup, grad: GradFn, progress):
+    """The training loop of :func:`train`: (history, status, stop_step, messages)."""
+    theta, phi, scheme, steps, rec, ema, bound = (setup.theta, setup.phi, setup.scheme, setup.steps, setup.records,
+                                                  setup.ema, setup.bound)
     n, d = theta.shape
     hist = setup.empty_history()
     hist["theta"][:, 0], hist["phi"][:, 0] = theta, phi
     hist["ema_theta"][:, 0], hist["ema_phi"][:, 0] = theta, phi
-    ema_theta, ema_phi = theta.copy(), phi.copy()
     alive, status, stop_step, messages = initial_status(game, setup, grad)
     state_d, state_g = scheme.init(theta, phi)
+    # Preallocated: three arrays per player (the current iterate and the two spares a step
+    # writes into), the EMA, the norm and its scratch; nothing of size N is allocated per step
+    # except by the gradient function and the optimizers' hyperparameter broadcasts.
+    pools = [np.empty((3, n, d)), np.empty((3, n, d))]
+    pools[0][0], pools[1][0] = theta, phi
+    theta, phi = pools[0][0], pools[1][0]
+    ema_theta, ema_phi = theta.copy(), phi.copy()
+    ema_tmp = np.empty((n, d))
+    ema_weight = None if ema is None else 1 - np.asarray(ema, dtype=float)
+    ema_branch = None if ema is None else lerp_branch(ema_weight)
+    norm_work = StateNorm(n, d)
+    everyone = bool(alive.all())
     j = 1
     bar = _progress_bar(steps, n, progress)
-    for k in range(1, steps + 1):
-        if bar is not None and k % 1000 == 0:
-            bar.update(1000)
-        with np.errstate(all="ignore"):
-            new_theta, new_phi = scheme.step(theta, phi, grad, state_d, state_g)
-            norm = state_norm(new_theta, new_phi)
-        bad = alive & ~(norm < bound)   # NaN/inf fail this test too
-        if bad.any():
-            for i in np.flatnonzero(bad):
-                status[i], stop_step[i] = TrainStatus.DIVERGED, k - 1
-                messages[i] = divergence_message(norm[i], bound, k)
-            alive &= ~bad
-        if not alive.all():
-            # Freeze stopped runs at their last state so they cannot poison anything.
-            new_theta[~alive], new_phi[~alive] = theta[~alive], phi[~alive]
-        theta, phi = new_theta, new_phi
-        if ema is not None:
-            if k == 1:
-                ema_theta, ema_phi = theta.copy(), phi.copy()
-            else:
-                ema_theta, ema_phi = lerp(ema_theta, theta, 1 - ema), lerp(ema_phi, phi, 1 - ema)
-        if rec[j] == k:
-            live = alive
-            hist["theta"][live, j], hist["phi"][live, j] = theta[live], phi[live]
+    with np.errstate(all="ignore"):
+        for k in range(1, steps + 1):
+            if bar is not None and k % 1000 == 0:
+                bar.update(1000)
+            out = (spares(pools[0], theta), spares(pools[1], phi))
+            new_theta, new_phi = scheme.step(theta, phi, grad, state_d, state_g, out=out)
+            ok = norm_work(new_theta, new_phi, bound)
+            if not ok.all():
+                norm = norm_work.norm
+                bad = alive & ~ok   # NaN/inf fail the test too
+                for i in np.flatnonzero(bad):
+                    status[i], stop_step[i] = TrainStatus.DIVERGED, k - 1
+                    messages[i] = divergence_message(norm[i], bound, k)
+                alive &= ~bad
+                everyone = bool(alive.all())
+            if not everyone:
+                # Freeze stopped runs at their last state so they cannot poison anything.
+                new_theta[~alive], new_phi[~alive] = theta[~alive], phi[~alive]
+            theta, phi = new_theta, new_phi
             if ema is not None:
-                hist["ema_theta"][live, j], hist["ema_phi"][live, j] = ema_theta[live], ema_phi[live]
-            j += 1
-        if not alive.any():
-            break
+                if k == 1:
+                    ema_theta[...], ema_phi[...] = theta, phi
+                else:
+                    lerp_into(ema_theta, theta, ema_weight, ema_theta, ema_tmp, ema_branch)
+                    lerp_into(ema_phi, phi, ema_weight, ema_phi, ema_tmp, ema_branch)
+            if rec[j] == k:
+                live = slice(None) if everyone else alive
+                hist["theta"][live, j], hist["phi"][live, j] = theta[live], phi[live]
+                if ema is not None:
+                    hist["ema_theta"][live, j], hist["ema_phi"][live, j] = ema_theta[live], ema_phi[live]
+                j += 1
+            if not everyone and not alive.any():
+                break
     if bar is not None:
         bar.close()
     if ema is None:
         hist["ema_theta"][:] = np.nan
         hist["ema_phi"][:] = np.nan
-    return TrainingRun(game, scheme, rec, hist["theta"], hist["phi"], hist["ema_theta"], hist["ema_phi"], status,
-                       stop_step, tuple(messages), ema, setup.config())
+    return hist, status, stop_step, messages
 
 
 _HYPER = frozenset(f for cls in OPTIMIZERS.values() for f in cls.__dataclass_fields__) | {"betas"}
@@ -529,19 +569,6 @@ def initial_status(game: Game, setup: TrainingSetup, grad: GradFn | None = None)
         where = f" ({game.name} is singular at {game.spec.singular})" if game.spec.singular else ""
         messages[i] = f"singular: the gradient is not finite at the start{where}; nothing to train"
     return alive & ~singular, status, stop_step, messages
-
-
-def state_norm(theta: np.ndarray, phi: np.ndarray) -> np.ndarray:
-    """‖(θ, φ)‖ per row, without overflow for finite states of norm beyond 1.3e154 (the squares
-    overflow there; those rows are rescaled by their largest entry)."""
-    with np.errstate(all="ignore"):
-        norm = np.sqrt(np.sum(theta**2, axis=-1) + np.sum(phi**2, axis=-1))
-        big = np.isinf(norm)
-        if big.any():
-            z = np.concatenate([theta[big], phi[big]], axis=-1)
-            scale = np.max(np.abs(z), axis=-1)
-            norm[big] = scale * np.sqrt(np.sum((z / scale[..., None]) ** 2, axis=-1))
-    return norm
 
 
 def divergence_message(norm: float, bound: float, step: int) -> str:

@@ -10,7 +10,7 @@ shrinks, and the seed's verdicts.  :func:`run_checks` runs them all and :func:`c
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -125,7 +125,8 @@ def _random_points(rng: np.random.Generator, n: int, d: int, min_norm: float = 0
 @torch_threads()
 def check_gradients(losses: Iterable[str] | None = None, dims: Sequence[int] = (1, 2, 3, 5), n_points: int = 12,
                     *, seed: int = 0, params: dict | None = None, torch_params: dict | None = None,
-                    reference: Callable | None = None, tolerance: float = GRAD_TOL) -> list[CheckResult]:
+                    reference: Callable | None = None, tolerance: float = GRAD_TOL,
+                    games: Sequence[str] | None = None) -> list[CheckResult]:
     """Check 1: autograd gradients of the torch losses equal the derived field.
 
     At ``n_points`` random points per dimension, (∇_θ L_G, ∇_φ L_D) from torch must equal
@@ -133,14 +134,15 @@ def check_gradients(losses: Iterable[str] | None = None, dims: Sequence[int] = (
     relative error max|Δ| / max|−(θ', φ')| over the points and dimensions of a game.
     ``torch_params`` (per game) give the torch side other parameter values and
     ``reference(game, theta, phi) -> (θ', φ')`` replaces the symbolic field: both exist to
-    show that the check fails when the two sides disagree.
+    show that the check fails when the two sides disagree.  ``games``: only these names of
+    :data:`CHECK_GAMES` (one row each; :func:`run_checks` spreads them over processes).
     """
     losses = _check_losses(losses)
     params = {**GRADIENT_PARAMS, **(params or {})}
     torch_params = torch_params or {}
-    reference = reference or (lambda game, th, ph: velocity(game, th, ph))
+    reference = reference or _velocity
     rows = []
-    for name in CHECK_GAMES:
+    for name in CHECK_GAMES if games is None else games:
         if not _wanted(name, losses):
             continue
         game = make_game(name, **params.get(name, {}))
@@ -173,6 +175,10 @@ def check_gradients(losses: Iterable[str] | None = None, dims: Sequence[int] = (
     return rows
 
 
+def _velocity(game, theta, phi):
+    return velocity(game, theta, phi)
+
+
 NOISE_DRAWS = 64
 NOISE_BATCH = 4096
 NOISE_SE = 5.0
@@ -181,17 +187,18 @@ NOISE_SE = 5.0
 @torch_threads()
 def check_noise(losses: Iterable[str] | None = None, dims: Sequence[int] = (1, 3), n_points: int = 3, *,
                 seed: int = 0, params: dict | None = None, tolerance: float = NOISE_SE,
-                reference: Callable | None = None) -> list[CheckResult]:
+                reference: Callable | None = None, games: Sequence[str] | None = None) -> list[CheckResult]:
     """Check 1b: instance noise.  The torch losses sample the noise (ε ~ N(0, σ²I) added to the
     real and the fake batch); the mean of ``NOISE_DRAWS`` gradients, each over a batch of
     ``NOISE_BATCH`` samples, must agree with the derived field (exact Gaussian moments, or
     Gauss–Hermite) within ``tolerance`` standard errors.  ``measured`` is the largest
-    |mean − field| / standard error over the components, points and dimensions."""
+    |mean − field| / standard error over the components, points and dimensions.  ``games``:
+    only these names of :data:`NOISE_GAMES`."""
     losses = _check_losses(losses)
     params = {**GRADIENT_PARAMS, **(params or {})}
-    reference = reference or (lambda game, th, ph: velocity(game, th, ph))
+    reference = reference or _velocity
     rows = []
-    for name in NOISE_GAMES:
+    for name in NOISE_GAMES if games is None else games:
         if not _wanted(name, losses):
             continue
         game = make_game(name, **params.get(name, {}))
@@ -311,6 +318,14 @@ def _max_diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a[both] - b[both]))) if both.any() else 0.0
 
 
+def _single(run: TrainingRun, i: int) -> TrainingRun:
+    """Run ``i`` of a batch as a run of its own."""
+    keep = slice(i, i + 1)
+    return replace(run, theta=run.theta[keep], phi=run.phi[keep], ema_theta=run.ema_theta[keep],
+                   ema_phi=run.ema_phi[keep], status=run.status[keep], stop_step=run.stop_step[keep],
+                   messages=run.messages[i:i + 1])
+
+
 def compare_runs(run_np: TrainingRun, run_t: TrainingRun) -> dict:
     """Largest differences between two runs of the same configuration, per recorded array."""
     out = {k: _max_diff(getattr(run_np, k), getattr(run_t, k)) for k in ("theta", "phi", "ema_theta", "ema_phi")}
@@ -343,11 +358,15 @@ def check_optimizers(losses: Iterable[str] | None = None, cases: Sequence[TrainC
         if numpy_overrides:
             valid = {f.name for f in fields(OPTIMIZERS[kw.get("optimizer", "sgd")])} | _SCHEME_KEYS
             kw_np.update({k: v for k, v in numpy_overrides.items() if k in valid})
-        run_np = train_numpy(game, case.theta0, case.phi0, **kw_np)
+        # One batch of two numpy runs: the case's start, and θ₀ moved by one ulp, which shows how
+        # much the dynamics amplify rounding (the runs of a batch are bit-identical to the same
+        # runs alone).
+        theta0 = np.asarray(case.theta0, dtype=float)
+        pair = train_numpy(game, np.stack([theta0, np.nextafter(theta0, np.inf)]),
+                           np.stack([np.asarray(case.phi0, dtype=float)] * 2), **kw_np)
+        run_np, nudged = _single(pair, 0), _single(pair, 1)
         run_t = train_torch(game, case.theta0, case.phi0, **kw)
         diff = compare_runs(run_np, run_t)
-        # How much the dynamics amplify rounding: numpy against itself from θ₀ moved by one ulp.
-        nudged = train_numpy(game, np.nextafter(np.asarray(case.theta0, dtype=float), np.inf), case.phi0, **kw_np)
         noise = max(_max_diff(run_np.theta, nudged.theta), _max_diff(run_np.phi, nudged.phi))
         measured = max(diff[k] for k in ("theta", "phi", "ema_theta", "ema_phi"))
         finished = bool(np.all(run_np.status == TrainStatus.FINISHED) and np.all(run_t.status == TrainStatus.FINISHED))
@@ -377,18 +396,20 @@ ODE_QUICK = ("gp0", "vanilla")
 @torch_threads()
 def check_ode_tracking(losses: Iterable[str] | None = None, *, quick: bool = False, samples: int = 11,
                        order_range: tuple[float, float] = (0.85, 1.15),
-                       max_rel_error: float = 0.02) -> list[CheckResult]:
+                       max_rel_error: float = 0.02, games: Sequence[str] | None = None) -> list[CheckResult]:
     """Check 3: torch SGD (simultaneous) with step h for T/h steps tracks ``simulate`` at the
     same times, with an error proportional to h (forward Euler is first order).
 
     For h, h/2, h/4: the error is max over ``samples`` common times of ‖z_torch − z_ode‖.
     Row "order": measured = |p − 1| for the fitted log-log slope p, tolerance 0.15 (p within
     ``order_range``).  Row "tracking error": the error at h/4 relative to the size of the
-    trajectory, max ‖z_ode(t)‖ (≤ ``max_rel_error``).
+    trajectory, max ‖z_ode(t)‖ (≤ ``max_rel_error``).  ``games``: only these of the games.
     """
 
     losses = _check_losses(losses)
     names = ODE_QUICK if quick and losses is None else tuple(ODE_CASES)
+    if games is not None:
+        names = tuple(n for n in names if n in games)
     rows = []
     for name in names:
         if not _wanted(name, losses) or name not in ODE_GAMES:
@@ -447,7 +468,8 @@ EMA_CASES = (
 
 @torch_threads()
 def check_verdicts(losses: Iterable[str] | None = None, *, converge_tol: float = 1e-2,
-                   stall_tol: float = 10.0, ema_tol: float = 0.25) -> list[CheckResult]:
+                   stall_tol: float = 10.0, ema_tol: float = 0.25, games: Sequence[str] | None = None,
+                   ema_cases: Sequence[TrainCase] | None = None) -> list[CheckResult]:
     """Check 4: the torch runs reproduce the seed's verdicts.
 
     From the seed's start, with alternating SGD (h = 0.1, 1000 steps, T = 100): gp0
@@ -455,11 +477,12 @@ def check_verdicts(losses: Iterable[str] | None = None, *, converge_tol: float =
     vanilla, wgan, gp1 and qp do not (measured = initial/final distance, the factor by which
     the distance shrank, ≤ ``stall_tol``).  EMA 0.999 of oscillating runs: measured = mean
     distance of the EMA / mean distance of the iterate over the last quarter (≤ ``ema_tol``).
+    ``games``, ``ema_cases``: only these (default all of :data:`VERDICT_GAMES`, :data:`EMA_CASES`).
     """
     losses = _check_losses(losses)
     rows = []
     kw = dict(VERDICT_TRAIN)
-    for name in VERDICT_GAMES:
+    for name in VERDICT_GAMES if games is None else games:
         if not _wanted(name, losses):
             continue
         game = make_game(name)
@@ -479,7 +502,7 @@ def check_verdicts(losses: Iterable[str] | None = None, *, converge_tol: float =
             rows.append(CheckResult("verdict", game.label(), "does not converge", measured, stall_tol,
                                     bool(ok and measured <= stall_tol),
                                     desc + f"; shrank {measured:.3g}×" + ("" if ok else "; DID NOT FINISH")))
-    for case in EMA_CASES:
+    for case in EMA_CASES if ema_cases is None else ema_cases:
         if not _wanted(case.loss, losses):
             continue
         game = case.game()
@@ -506,29 +529,81 @@ inject — a changed β₂, a 1e-8 change of lr, a doubled or missing weight dec
 few steps; the full check runs 1000)."""
 
 
+def _units(losses, quick: bool) -> list[tuple[str, str, dict, float]]:
+    """The rows of :func:`run_checks` as independent units, in report order: (stage, function
+    name, keyword arguments, estimated cost in torch updates, for scheduling)."""
+    n_grad, n_noise = (6, 1) if quick else (12, 3)
+    opt_steps = QUICK_OPTIMIZER_STEPS if quick else 1000
+    units = [("gradients", "check_gradients", dict(losses=losses, n_points=n_grad, games=(n,)), 8 * n_grad)
+             for n in CHECK_GAMES if _wanted(n, losses)]
+    units += [("noise", "check_noise", dict(losses=losses, n_points=n_noise, games=(n,)), 300 * n_noise)
+              for n in NOISE_GAMES if _wanted(n, losses)]
+    for case in OPTIMIZER_CASES:
+        if _wanted(case.loss, losses):
+            kw = case.kwargs
+            per_step = (kw.get("n_critic", 1) + kw.get("n_gen", 1)) * (2 if kw.get("optimizer") == "extragradient" else 1)
+            units.append(("optimizers", "check_optimizers", dict(losses=losses, cases=(case,), steps=opt_steps),
+                          opt_steps * per_step * 1.2))
+    ode = ODE_QUICK if quick and losses is None else tuple(ODE_CASES)
+    units += [("ode", "check_ode_tracking", dict(losses=losses, quick=quick, games=(n,)), 2 * 1400)
+              for n in ode if _wanted(n, losses) and n in ODE_GAMES]
+    units += [("verdicts", "check_verdicts", dict(losses=losses, games=(n,), ema_cases=()), 2 * 1000)
+              for n in VERDICT_GAMES if _wanted(n, losses)]
+    units += [("verdicts", "check_verdicts", dict(losses=losses, games=(), ema_cases=(c,)),
+               c.kwargs["steps"] * (c.kwargs.get("n_critic", 1) + 1)) for c in EMA_CASES if _wanted(c.loss, losses)]
+    return units
+
+
+def _run_unit(function: str, kwargs: dict) -> list[CheckResult]:
+    return globals()[function](**kwargs)
+
+
+def _pool(workers: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork: the workers start at once with everything imported (torch runs single-threaded
+    # here, so no OpenMP pool is inherited); spawn where fork does not exist.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+
+
 @torch_threads()
 def run_checks(losses: Iterable[str] | None = None, quick: bool = False,
-               progress: bool | None = False) -> list[CheckResult]:
+               progress: bool | None = False, workers: int = 1) -> list[CheckResult]:
     """All the cross-checks (restricted to ``losses`` where that makes sense).  ``quick``
     uses 6 gradient points instead of 12, one instance-noise point instead of 3, the ODE check
     on gp0 and vanilla only (when no loss is named), and optimizer comparisons over
     :data:`QUICK_OPTIMIZER_STEPS` steps instead of 1000; the verdict runs are the same.
-    ``progress``: a tqdm.auto bar over the checks (False: none, True: always, None: on a
-    terminal)."""
+    ``progress``: a tqdm.auto bar over the rows (False: none, True: always, None: on a
+    terminal).  ``workers`` > 1 computes the rows in that many processes (the rows are
+    independent and seeded, so the results are the same; they come back in report order)."""
     from tqdm.auto import tqdm
 
     losses = _check_losses(losses)
-    stages = [("gradients", lambda: check_gradients(losses, n_points=6 if quick else 12)),
-              ("noise", lambda: check_noise(losses, n_points=1 if quick else 3)),
-              ("optimizers", lambda: check_optimizers(losses, steps=QUICK_OPTIMIZER_STEPS if quick else 1000)),
-              ("ode", lambda: check_ode_tracking(losses, quick=quick)),
-              ("verdicts", lambda: check_verdicts(losses))]
-    rows = []
-    bar = tqdm(stages, desc="check", unit="check", leave=False, disable=None if progress is None else not progress)
-    for name, stage in bar:
-        bar.set_postfix_str(name)
-        rows += stage()
-    return rows
+    units = _units(losses, quick)
+    if int(workers) != workers or workers < 1:
+        raise InputError(f"workers must be a whole number ≥ 1, got {workers!r}")
+    bar = tqdm(total=len(units), desc="check", unit="row", leave=False,
+               disable=None if progress is None else not progress)
+    done: list = [None] * len(units)
+    if workers == 1 or len(units) < 2:
+        for i, (stage, fn, kw, _) in enumerate(units):
+            bar.set_postfix_str(stage)
+            done[i] = _run_unit(fn, kw)
+            bar.update(1)
+    else:
+        from concurrent.futures import as_completed
+
+        with _pool(min(int(workers), len(units))) as pool:
+            # The most expensive units first, so that the processes finish together.
+            order = sorted(range(len(units)), key=lambda i: -units[i][3])
+            futures = {pool.submit(_run_unit, units[i][1], units[i][2]): i for i in order}
+            for fut in as_completed(futures):
+                done[futures[fut]] = fut.result()
+                bar.update(1)
+    bar.close()
+    return [row for rows in done for row in rows]
 
 
 def _fmt(x: float) -> str:

@@ -173,47 +173,66 @@ class TorchLosses:
         return x + self._reg("noise", "sigma") * torch.randn(x.shape, generator=self.generator, dtype=DTYPE)
 
     # -- the base game --------------------------------------------------------------------
-    def _base(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor,
-              penalise: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    def _base(self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, penalise: bool = True,
+              need: str = "dg") -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """(L_D, L_G) of the registered game on these (possibly noisy) samples; ``penalise``:
-        include WGAN-GP's gradient penalty in L_D (a script computing L_G leaves it out)."""
+        include WGAN-GP's gradient penalty in L_D (a script computing L_G leaves it out).
+        ``need``: which of the two to compute ("d", "g" or "dg"; the other is None), as a
+        script computes only the loss of the player it updates."""
         d_real, d_fake = D(real), D(fake)
         bce = F.binary_cross_entropy_with_logits
         f = self.family
+        want_d, want_g = "d" in need, "g" in need
+        loss_d = loss_g = None
         if f in ("vanilla", "minimax"):
-            loss_d = bce(d_real, torch.ones_like(d_real)) + bce(d_fake, torch.zeros_like(d_fake))
-            loss_g = bce(d_fake, torch.ones_like(d_fake)) if f == "vanilla" else -bce(d_fake, torch.zeros_like(d_fake))
-        elif f in ("wgan", "wgan-clip"):
-            loss_d, loss_g = d_fake.mean() - d_real.mean(), -d_fake.mean()
-        elif f == "gp":
-            loss_d = d_fake.mean() - d_real.mean()
-            if penalise:
-                loss_d = loss_d + self.lam * self.gradient_penalty(D, real, fake, self.centre)
-            loss_g = -d_fake.mean()
+            if want_d:
+                loss_d = bce(d_real, torch.ones_like(d_real)) + bce(d_fake, torch.zeros_like(d_fake))
+            if want_g:
+                loss_g = (bce(d_fake, torch.ones_like(d_fake)) if f == "vanilla"
+                          else -bce(d_fake, torch.zeros_like(d_fake)))
+        elif f in ("wgan", "wgan-clip", "gp"):
+            if want_d:
+                loss_d = d_fake.mean() - d_real.mean()
+                if f == "gp" and penalise:
+                    loss_d = loss_d + self.lam * self.gradient_penalty(D, real, fake, self.centre)
+            if want_g:
+                loss_g = -d_fake.mean()
         elif f == "qp":
-            diff = d_fake - d_real
-            dist = (fake - real).norm(2, dim=1)
-            loss_d, loss_g = (diff + diff**2 / (2 * self.lam * dist)).mean(), (d_real - d_fake).mean()
+            if want_d:
+                diff = d_fake - d_real
+                dist = (fake - real).norm(2, dim=1)
+                loss_d = (diff + diff**2 / (2 * self.lam * dist)).mean()
+            if want_g:
+                loss_g = (d_real - d_fake).mean()
         elif f == "lsgan":
             a, b, c = self.values["a"], self.values["b"], self.values["c"]
-            loss_d = 0.5 * ((d_real - b) ** 2).mean() + 0.5 * ((d_fake - a) ** 2).mean()
-            loss_g = 0.5 * ((d_fake - c) ** 2).mean()
+            if want_d:
+                loss_d = 0.5 * ((d_real - b) ** 2).mean() + 0.5 * ((d_fake - a) ** 2).mean()
+            if want_g:
+                loss_g = 0.5 * ((d_fake - c) ** 2).mean()
         elif f == "hinge":
-            loss_d, loss_g = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean(), -d_fake.mean()
+            if want_d:
+                loss_d = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+            if want_g:
+                loss_g = -d_fake.mean()
         elif f == "rsgan":
-            loss_d = bce(d_real - d_fake, torch.ones_like(d_real))
-            loss_g = bce(d_fake - d_real, torch.ones_like(d_fake))
+            if want_d:
+                loss_d = bce(d_real - d_fake, torch.ones_like(d_real))
+            if want_g:
+                loss_g = bce(d_fake - d_real, torch.ones_like(d_fake))
         elif f == "rasgan":
-            loss_d = (bce(d_real - d_fake.mean(), torch.ones_like(d_real))
-                      + bce(d_fake - d_real.mean(), torch.zeros_like(d_fake)))
-            loss_g = (bce(d_fake - d_real.mean(), torch.ones_like(d_fake))
-                      + bce(d_real - d_fake.mean(), torch.zeros_like(d_real)))
+            if want_d:
+                loss_d = (bce(d_real - d_fake.mean(), torch.ones_like(d_real))
+                          + bce(d_fake - d_real.mean(), torch.zeros_like(d_fake)))
+            if want_g:
+                loss_g = (bce(d_fake - d_real.mean(), torch.ones_like(d_fake))
+                          + bce(d_real - d_fake.mean(), torch.zeros_like(d_real)))
         else:  # pragma: no cover
             raise AssertionError(self.name)
         return loss_d, loss_g
 
     def losses(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor, *, detach_fake: bool,
-               for_d: bool = True):
+               for_d: bool = True, need_both: bool = True):
         """(L_D, L_G) with every regulariser applied in order.  ``for_d=False`` (the generator's
         update): L_D's penalties on the discriminator are left out, as a training script leaves
         them out of the generator's step; L_G is the same either way.  Consensus needs the whole
@@ -224,7 +243,8 @@ class TorchLosses:
             fake = fake.detach()
         real_n, fake_n = self._noisy(real), self._noisy(fake)
         whole = for_d or consensus
-        loss_d, loss_g = self._base(D, real_n, fake_n, penalise=whole)
+        need = "dg" if consensus or need_both else ("d" if for_d else "g")
+        loss_d, loss_g = self._base(D, real_n, fake_n, penalise=whole, need=need)
         for reg in self.regs if whole else ():      # without consensus they only add to L_D
             if reg in ("r1", "r2"):
                 x = real_n if reg == "r1" else fake_n
@@ -247,10 +267,10 @@ class TorchLosses:
         return loss_d, loss_g
 
     def d_loss(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        return self.losses(G, D, real, z, detach_fake=True)[0]
+        return self.losses(G, D, real, z, detach_fake=True, need_both=False)[0]
 
     def g_loss(self, G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        return self.losses(G, D, real, z, detach_fake=False, for_d=False)[1]
+        return self.losses(G, D, real, z, detach_fake=False, for_d=False, need_both=False)[1]
 
 
 # ---------------------------------------------------------------------------------------
@@ -337,14 +357,14 @@ def torch_optimizer(opt: Optimizer, params):
                                    weight_decay=h["weight_decay"])
     if isinstance(opt, SGD):    # also Extragradient (momentum 0; the scheme extrapolates)
         return torch.optim.SGD(params, lr=h["lr"], momentum=h["momentum"], dampening=h["dampening"],
-                               nesterov=bool(h["nesterov"]), weight_decay=h["weight_decay"])
+                               nesterov=bool(h["nesterov"]), weight_decay=h["weight_decay"], foreach=False)
     if isinstance(opt, Adam):
         return torch.optim.Adam(params, lr=h["lr"], betas=(h["beta1"], h["beta2"]), eps=h["eps"],
-                                weight_decay=h["weight_decay"], amsgrad=bool(h["amsgrad"]))
+                                weight_decay=h["weight_decay"], amsgrad=bool(h["amsgrad"]), foreach=False)
     if isinstance(opt, RMSprop):
         return torch.optim.RMSprop(params, lr=h["lr"], alpha=h["alpha"], eps=h["eps"],
                                    weight_decay=h["weight_decay"], momentum=h["momentum"],
-                                   centered=bool(h["centered"]))
+                                   centered=bool(h["centered"]), foreach=False)
     raise InputError(f"no torch optimizer for {opt.name!r}")  # pragma: no cover
 
 
@@ -372,10 +392,12 @@ class TorchGAN:
         self.d = self.G.theta.numel()
         self.batch_size = int(batch_size)
         self.real = torch.zeros(self.batch_size, self.d, dtype=DTYPE)   # samples of the point mass at 0
-        self.ema_G = self.ema_D = None
+        self.ema = None
         if ema is not None:
-            self.ema_G = AveragedModel(self.G, multi_avg_fn=get_ema_multi_avg_fn(ema))
-            self.ema_D = AveragedModel(self.D, multi_avg_fn=get_ema_multi_avg_fn(ema))
+            # One AveragedModel over both players (the same per-parameter lerp as one for each,
+            # at half the bookkeeping per step).
+            self.pair = nn.ModuleList([self.G, self.D])
+            self.ema = AveragedModel(self.pair, multi_avg_fn=get_ema_multi_avg_fn(ema))
 
     # -- pieces of a training loop ------------------------------------------------------
     def noise(self) -> torch.Tensor:
@@ -438,17 +460,21 @@ class TorchGAN:
             d_steps()
 
     def update_ema(self) -> None:
-        if self.ema_G is not None:
-            self.ema_G.update_parameters(self.G)
-            self.ema_D.update_parameters(self.D)
+        if self.ema is not None:
+            self.ema.update_parameters(self.pair)
 
     # -- state as numpy ---------------------------------------------------------------
     def state(self) -> tuple[np.ndarray, np.ndarray]:
         return (self.G.theta.detach().numpy().copy(), self.D.phi.detach().numpy().copy())
 
+    def views(self) -> tuple[np.ndarray, np.ndarray]:
+        """(θ, φ) as numpy views of the parameters (the optimizers update them in place, so
+        the views stay current; copy before keeping them)."""
+        return self.G.theta.detach().numpy(), self.D.phi.detach().numpy()
+
     def ema_state(self) -> tuple[np.ndarray, np.ndarray]:
-        return (self.ema_G.module.theta.detach().numpy().copy(),
-                self.ema_D.module.phi.detach().numpy().copy())
+        g, d = self.ema.module
+        return (g.theta.detach().numpy().copy(), d.phi.detach().numpy().copy())
 
 
 @torch_threads()

@@ -1,8 +1,9 @@
 """Layer 8, viz: pictures.
 
-:mod:`.plotting` (plot functions and whole figures for trajectories, training runs, sweeps and
-stability maps; GIF animation) and :mod:`.catalogue` (the committed figures of ``figures/``,
-rendered reproducibly by ``diracgan figures``).  May import every layer below it.
+:mod:`.plotting` (the public plot functions and whole figures for trajectories, training runs,
+sweeps and stability maps, and GIF animation, re-exported from :mod:`.plots`, one module per
+figure kind sharing the one style of :mod:`.plots.style`) and :mod:`.catalogue` (the committed
+figures of ``figures/``, rendered reproducibly by ``diracgan figures``).  May import every layer below it.
 """
 
 from .plotting import phase_figure, save_figure, stability_figure, sweep_figure, training_figure

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from ..errors import InputError
 from ..sweep.runners import RUNNERS
 from ..sweep.summary import aggregate
-from .plotting import CYCLE, PALETTE, _figure, _rc, _w
+from .plots.style import CYCLE, PALETTE, line_width, new_figure, rc_params
 
 __all__ = ["plot_sweep_verdicts", "plot_sweep_metric", "plot_sweep_line", "sweep_table_figure"]
 
@@ -107,7 +107,7 @@ def plot_sweep_line(ax, agg: dict, name: str, metric: str, log: tuple = ()):
     xs, px, lx = _positions([p[0] for p in agg])
     values = np.array([agg[(x,)][1] for x in xs])
     verdicts = [agg[(x,)][0] for x in xs]
-    ax.plot(px, values, color=PALETTE["black"], lw=_w(0.8), zorder=1)
+    ax.plot(px, values, color=PALETTE["black"], lw=line_width(0.8), zorder=1)
     colours = _verdict_colours(verdicts)
     for v, c in colours.items():
         mask = np.array([u == v for u in verdicts])
@@ -142,14 +142,14 @@ def sweep_table_figure(table, manifest: dict, *, metric: str | None = None, styl
     shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(fixed.items())
                       if k in ("loss", "optimizer", "lr", "lam", "steps", "dim") and not isinstance(v, (list, tuple)))
     title = f"sweep of {manifest.get('command')}" + (f": {shown}" if shown else "")
-    with matplotlib.rc_context(_rc(style)):
+    with matplotlib.rc_context(rc_params(style)):
         if len(axes) == 2:
-            fig = _figure(style, 10.0, 4.6)
+            fig = new_figure(style, 10.0, 4.6)
             a1, a2 = fig.subplots(1, 2)
             plot_sweep_verdicts(a1, agg, tuple(axes), log)
             plot_sweep_metric(a2, agg, tuple(axes), metric, log)
         else:
-            fig = _figure(style, 6.4, 4.2)
+            fig = new_figure(style, 6.4, 4.2)
             plot_sweep_line(fig.subplots(), agg, axes[0], metric, log)
         n = len(cols["key"])
         fig.suptitle(f"{title}\n{n} rows, {len(agg)} configurations")
