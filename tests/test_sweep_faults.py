@@ -53,12 +53,12 @@ def test_killed_worker_its_tasks_rerun_elsewhere_and_each_key_is_stored_once(tmp
                     return
 
         out = tmp_path / "killed"
-        options = dict(steps=1500, lr=0.1)
-        outcome = run_sweep("train", None, seeds=8, chunk=1, client=client, out=out, callback=kill_one, **options)
+        options = dict(steps=800, lr=0.1)
+        outcome = run_sweep("train", None, seeds=6, chunk=1, client=client, out=out, callback=kill_one, **options)
         assert killed, "no worker held a task when the first chunk finished"
         rows = pq.read_table(out).to_pylist()
         keys = [r["key"] for r in rows]
-        tasks, _, _ = build_tasks(get_runner("train"), options, None, seeds=8)
+        tasks, _, _ = build_tasks(get_runner("train"), options, None, seeds=6)
         assert sorted(keys) == sorted(t.key for t in tasks)           # every key, each exactly once
         assert outcome.killed == 0 and all(r["status"] == "ok" for r in rows)
         rerun = {t.key for t in tasks if chunk_key("train", [t]) in killed["keys"]}

@@ -256,8 +256,18 @@ def _sweep_params() -> list:
     ]
 
 
+# Options of the commands that map onto a runner's options other than by name (game
+# parameters, folded game choices, parsed vectors and files, inverted flags).
+_ADAPTED = {"lam", "c", "clip", "reg", "param", "starts_file", "betas", "no_numeric"}
+
+
 def _subcommand(name: str, base: click.Command) -> click.Command:
-    params = [p for p in base.params if p.name not in _OUTPUT] + _sweep_params()
+    """``sweep NAME``: the command's options that its runner takes (so an option added to the
+    command later is offered here once its runner learns it), and the sweep's options."""
+    from ..sweep.runners import RUNNERS
+
+    known = set(RUNNERS[name].options) | _ADAPTED
+    params = [p for p in base.params if p.name not in _OUTPUT and p.name in known] + _sweep_params()
 
     def callback(**kwargs):
         return _run(name, base, **kwargs)

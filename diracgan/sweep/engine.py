@@ -384,6 +384,11 @@ def sweep(command: str, grid: dict | None = None, *, seeds=None, out=None, force
         Before any task runs: an unknown option or axis, a value of the wrong kind, a store of
         another sweep, an unreachable scheduler, or the ``sweep`` extra not installed.
 
+    Notes
+    -----
+    The LocalCluster spawns its worker processes, which import the calling script again: in a
+    script, call ``sweep`` under ``if __name__ == "__main__":`` (notebooks need nothing).
+
     Examples
     --------
     >>> import diracgan
