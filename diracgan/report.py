@@ -148,6 +148,8 @@ def analysis_json(analysis, verdict=None) -> dict:
         "equilibrium": {"theta": [0.0] * d, "phi": [0.0] * d},
         "state_order": "theta_1..theta_d, phi_1..phi_d",
         "field": {"theta_dot": field["theta"], "phi_dot": field["phi"]},
+        "route": analysis.route,
+        "route_reason": analysis.route_reason or None,
         "differentiable": analysis.differentiable,
         "singular_at": list(analysis.singular_sets),
         "culprits": [{"loss": loss, "term": term, "singular_at": sets} for loss, term, sets in analysis.culprits],
@@ -183,6 +185,9 @@ def analysis_text(analysis, verdict=None) -> str:
     lines = [f"{game.label()}, d = {d}: equilibrium θ = φ = 0",
              f"field:   θ' = {field['theta']}",
              f"         φ' = {field['phi']}"]
+    if analysis.route == "numeric":
+        lines.append(f"numeric route: {analysis.route_reason}; J(0) is the derived Jacobian in floating point "
+                     f"and its eigenvalues are numpy's (no exact expressions)")
     if analysis.differentiable:
         m = analysis.m_symbolic
         lines.append(f"Jacobian at the equilibrium (state order θ, φ): J(0) = M ⊗ I_{d}, "

@@ -92,6 +92,15 @@ class DiracganGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    _invoked_options: tuple = ()
+
+    def invoke(self, ctx):
+        # The invoked command's option names, so that an API message's `name=` becomes `--name`.
+        name = ctx.protected_args[0] if getattr(ctx, "protected_args", None) else (ctx.args[0] if ctx.args else None)
+        command = self.get_command(ctx, name) if name else None
+        self._invoked_options = tuple(p.name for p in command.params if isinstance(p, click.Option)) if command else ()
+        return super().invoke(ctx)
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         import warnings
 
@@ -117,7 +126,7 @@ class DiracganGroup(click.Group):
         except InputError as exc:
             from .options import cli_message
 
-            click.echo(f"Error: {cli_message(one_line(exc))}", err=True)
+            click.echo(f"Error: {cli_message(one_line(exc), self._invoked_options)}", err=True)
             code = 2
         except click.ClickException as exc:
             click.echo(f"Error: {one_line(exc.format_message())}", err=True)

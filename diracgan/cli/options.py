@@ -447,11 +447,17 @@ def require_torch() -> None:
         raise InputError('this command needs PyTorch, which is not installed: pip install "diracgan[torch]"')
 
 
-def cli_message(message: str) -> str:
-    """The library's errors name API arguments (``λ (lam) of gp0``, ``mode='alternating'``);
-    on the command line the same message names the options (``λ (--lam) of gp0``,
-    ``--mode alternating``)."""
+def cli_message(message: str, options=()) -> str:
+    """The library's errors name API arguments (``λ (lam) of gp0``, ``mode='alternating'``,
+    ``horizon=``); on the command line the same message names the options (``λ (--lam) of gp0``,
+    ``--mode alternating``, ``--horizon``).  ``options``: the invoked command's option names
+    (click's ``param.name``); every ``name=`` that is one of them becomes ``--name``."""
     import re
+
+    if options:
+        known = set(options)
+        message = re.sub(r"\b([a-z][a-z0-9_]*)=(?![=\w'\"])",
+                         lambda m: "--" + m.group(1).replace("_", "-") if m.group(1) in known else m.group(0), message)
 
     message = re.sub(r"\(([a-z][a-z0-9_]*)\) of ", lambda m: f"(--{m.group(1).replace('_', '-')}) of ", message)
     message = re.sub(r"its parameters: ([^)]*)\)",
