@@ -82,7 +82,8 @@ def _output_options(f):
 def bridge(loss, lam, c, dim, clip, data, target, data_file, g_shape, d_shape, width, depth, activation, latent,
            batch, eval_size, seeds, seed, theta, phi, device, optimizer, lr, lr_d, lr_g, betas, eps, amsgrad, alpha,
            centered, momentum, nesterov, dampening, weight_decay, mode, order, n_critic, n_gen, steps, ema,
-           record_every, bound, compare, out, plot, style, as_json, quiet, progress):
+           record_every, bound, compare, out, plot, style, as_json, quiet, progress, sga_lambda=None,
+           sga_align=False, lookahead=None):
     """Train MLP GANs on 2-D data with any game of the registry; --compare puts the Dirac-GAN's
     prediction beside the outcome over several seeds.
 
@@ -94,6 +95,10 @@ def bridge(loss, lam, c, dim, clip, data, target, data_file, g_shape, d_shape, w
         check_output(out, DATA_FORMATS)
     if plot is not None:
         check_output(plot, FIGURE_FORMATS)
+    if optimizer in ("sga", "cgd", "hgd", "optimistic-adam") or lookahead is not None or sga_lambda is not None \
+            or sga_align:
+        raise InputError(f"the bridge trains with torch.optim's rules, extragradient and optimistic GD; the game "
+                         f"optimizers (sga, cgd, hgd, optimistic-adam) and --lookahead are for `diracgan train` so far")
     if dim not in (None, 2):
         raise InputError(f"the bridge's data are 2-D: --dim must be 2, got {dim}")
     if ema is not None and not ema < 1:

@@ -458,6 +458,10 @@ def cli_message(message: str, options=()) -> str:
         known = set(options)
         message = re.sub(r"\b([a-z][a-z0-9_]*)=(?![=\w'\"])",
                          lambda m: "--" + m.group(1).replace("_", "-") if m.group(1) in known else m.group(0), message)
+        # `method=DOP853` (a value given with the name) reads `--method DOP853` on the command line.
+        message = re.sub(r"\b([a-z][a-z0-9_]*)=(\w+)\b",
+                         lambda m: f"--{m.group(1).replace('_', '-')} {m.group(2)}" if m.group(1) in known
+                         else m.group(0), message)
 
     message = re.sub(r"\(([a-z][a-z0-9_]*)\) of ", lambda m: f"(--{m.group(1).replace('_', '-')}) of ", message)
     message = re.sub(r"its parameters: ([^)]*)\)",
