@@ -454,6 +454,7 @@ def cli_message(message: str, options=()) -> str:
     (click's ``param.name``); every ``name=`` that is one of them becomes ``--name``."""
     import re
 
+    message = re.sub(r"use make_game\('([\w-]+)', (\w+)=\.\.\.\)", r"use --loss \1 --\2 ...", message)   # before the generic name= rule below
     if options:
         known = set(options)
         message = re.sub(r"\b([a-z][a-z0-9_]*)=(?![=\w'\"])",
@@ -467,7 +468,6 @@ def cli_message(message: str, options=()) -> str:
     message = re.sub(r"its parameters: ([^)]*)\)",
                      lambda m: "its parameters: " + ", ".join(p if p == "none" else "--" + p.replace("_", "-")
                                                               for p in m.group(1).split(", ")) + ")", message)
-    message = re.sub(r"use make_game\('([\w-]+)', (\w+)=\.\.\.\)", r"use --loss \1 --\2 ...", message)
     message = re.sub(r"mode='(\w+)'", r"--mode \1", message)
     message = re.sub(r"\b(n_critic|n_gen|record_every)\b", lambda m: "--" + m.group(1).replace("_", "-"), message)
     return message
