@@ -51,9 +51,3 @@ __all__ = [
     "animate_phase",
     "save_figure",
 ]
-
-# The names plotting.py had before it was split (catalogue entries written against it use them);
-# new code imports them from diracgan.viz.plots.style / .stability under their public names.
-_rc, _figure, _w, _ms = rc_params, new_figure, line_width, marker_size
-_mark_start, _mark_end, _mark_equilibrium, _auto_scale, _nice_rho_norm = (mark_start, mark_end, mark_equilibrium,
-                                                                         auto_scale, rho_norm)
